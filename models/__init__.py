@@ -1,0 +1,21 @@
+"""Domain models and rules. Never imports Flask: the API, the CLI, workers and tests call it directly."""
+
+from models.base import Base
+from models.case import Attachment, Case, CaseEvent, CaseNumberCounter, IdempotencyRecord
+from models.service import Service, ServiceVersion
+from models.user import AuthSession, Department, Role, User
+
+__all__ = [
+    "Attachment",
+    "AuthSession",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CaseNumberCounter",
+    "Department",
+    "IdempotencyRecord",
+    "Role",
+    "Service",
+    "ServiceVersion",
+    "User",
+]

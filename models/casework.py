@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.case import Attachment, Case, CaseEvent, CaseNumberCounter
+from models.deadlines import Deadline, WorkingCalendar, deadline_of, paused_working_days, start_clock
 from models.errors import (
+    N_,
     Conflict,
     Forbidden,
     InvalidTransition,
-    N_,
     NotFound,
     PayloadTooLarge,
     PreconditionFailed,
@@ -28,7 +29,7 @@ from models.forms import validate_form
 from models.service import Service
 from models.storage import LocalStorage
 from models.user import Role, User
-from models.workflow import STATES, Status, Transition, find_transition, transitions_from
+from models.workflow import STATES, Clock, Status, Transition, find_transition, transitions_from
 
 ALLOWED_CONTENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
 ATTACHMENTS_PER_CASE = 50
@@ -74,15 +75,23 @@ def record_event(
     return event
 
 
-def submit_case(session: Session, applicant: User, service: Service, form: dict, *, tz: ZoneInfo) -> Case:
+def submit_case(
+    session: Session,
+    applicant: User,
+    service: Service,
+    form: dict,
+    *,
+    calendar: WorkingCalendar,
+    now: dt.datetime | None = None,
+) -> Case:
     """File an application (申请) under the service's current guide version."""
     if applicant.role is not Role.CITIZEN:
         raise Forbidden(N_("Only citizens' accounts can submit applications."))
     version = service.current_version
     clean_form = validate_form(version.guide["form_fields"], form)
-    now = utcnow()
+    now = now or utcnow()
     case = Case(
-        case_no=_next_case_no(session, now, tz), service=service, service_version=version,
+        case_no=_next_case_no(session, now, calendar.tz), service=service, service_version=version,
         department_id=service.department_id, applicant=applicant, status=Status.SUBMITTED.value,
         form=clean_form, submitted_at=now, updated_at=now,
     )
@@ -136,11 +145,13 @@ def perform_action(
     actor: User,
     action: str,
     *,
+    calendar: WorkingCalendar,
     expected_version: int | None = None,
     public_note: str = "",
     internal_note: str = "",
     missing_materials: list[str] | None = None,
     data: dict | None = None,
+    now: dt.datetime | None = None,
 ) -> CaseEvent:
     """Apply one workflow action, checking the table, the actor and the version; append its event."""
     if expected_version is not None and expected_version != case.version:
@@ -160,8 +171,8 @@ def perform_action(
         errors["missing_materials"] = [N_("List every missing or incorrect material at once.")]
     if errors:
         raise ValidationFailed(errors)
-    now = utcnow()
-    _enter(case, transition, actor, now)
+    now = now or utcnow()
+    _enter(case, transition, actor, now, calendar)
     event_data = dict(data or {})
     if missing_materials:
         event_data["missing_materials"] = missing_materials
@@ -174,12 +185,25 @@ def perform_action(
     return event
 
 
-def _enter(case: Case, transition: Transition, actor: User, now: dt.datetime) -> None:
-    """Move the case into the transition's target state and keep its bookkeeping right."""
+def _enter(case: Case, transition: Transition, actor: User, now: dt.datetime, calendar: WorkingCalendar) -> None:
+    """Move the case into the transition's target state and keep its bookkeeping and clock right."""
+    before, after = STATES[transition.source].clock, STATES[transition.target].clock
     case.status = transition.target.value
     case.updated_at = now
     if transition.action == "accept":
         case.accepted_at = now
+        guide = case.guide
+        case.due_date, case.statutory_due_date = start_clock(
+            calendar, now, guide["promised_days"], guide["statutory_days"]
+        )
+    if before is Clock.RUNNING and after is Clock.STOPPED:
+        case.clock_stopped_at = now
+    if before is Clock.STOPPED and after is Clock.RUNNING and case.clock_stopped_at is not None:
+        paused = paused_working_days(calendar, case.clock_stopped_at, now)
+        case.paused_working_days += paused
+        case.due_date = calendar.add_working_days(case.due_date, paused)
+        case.statutory_due_date = calendar.add_working_days(case.statutory_due_date, paused)
+        case.clock_stopped_at = None
     if transition.target is Status.PENDING_DECISION:
         case.recommended_by_id = actor.id
     if actor.role is Role.OFFICER and case.assigned_to_id is None:
@@ -188,8 +212,12 @@ def _enter(case: Case, transition: Transition, actor: User, now: dt.datetime) ->
         case.closed_at = now
 
 
-def withdraw_case(session: Session, case: Case, citizen: User, expected_version: int | None) -> CaseEvent:
-    return perform_action(session, case, citizen, "withdraw", expected_version=expected_version)
+def case_deadline(case: Case, calendar: WorkingCalendar, now: dt.datetime | None = None) -> Deadline:
+    return deadline_of(
+        calendar, due_date=case.due_date, statutory_due_date=case.statutory_due_date,
+        clock=STATES[Status(case.status)].clock.value, clock_stopped_at=case.clock_stopped_at,
+        now=now or utcnow(),
+    )
 
 
 def add_attachment(

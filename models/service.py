@@ -14,7 +14,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, Select, String, UniqueConst
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, JSONType, UTCDateTime, utcnow
-from models.errors import Conflict, NotFound, N_
+from models.errors import N_, Conflict, NotFound
 from models.user import Department
 
 
@@ -125,7 +125,8 @@ def fetch_service(session: Session, code: str, *, active_only: bool = True) -> S
 
 
 def _apply_guide(session: Session, service: Service, guide: dict) -> ServiceVersion:
-    department = fetch_department(session, guide["department"])
+    with session.no_autoflush:
+        department = fetch_department(session, guide["department"])
     number = (service.current_version.number + 1) if service.current_version else 1
     version = ServiceVersion(service=service, number=number, guide=guide)
     session.add(version)

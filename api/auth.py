@@ -1,0 +1,106 @@
+"""Bearer tokens (flask-jwt-extended) bound to sign-in sessions, and role checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from flask import Flask, current_app
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    current_user,
+    get_jwt,
+    verify_jwt_in_request,
+)
+from flask_jwt_extended.utils import decode_token
+
+from api.database import db
+from api.extensions import jwt
+from models.errors import N_, Forbidden, Unauthorized
+from models.identity import IdentityVault, PasswordPolicy
+from models.user import AuthSession, Role, User
+
+
+def init_auth(app: Flask) -> None:
+    app.config["JWT_SECRET_KEY"] = app.config["SECRET_KEY"]
+    app.config["JWT_ACCESS_TOKEN_EXPIRES"] = dt.timedelta(minutes=app.config["ACCESS_TOKEN_MINUTES"])
+    app.config["JWT_REFRESH_TOKEN_EXPIRES"] = dt.timedelta(days=app.config["REFRESH_TOKEN_DAYS"])
+    app.config["JWT_TOKEN_LOCATION"] = ["headers"]
+    app.config["JWT_ERROR_MESSAGE_KEY"] = "detail"
+    jwt.init_app(app)
+    secret = app.config["DATA_ENCRYPTION_KEY"] or app.config["SECRET_KEY"]
+    app.extensions["yiwang.vault"] = IdentityVault(secret)
+    app.extensions["yiwang.passwords"] = PasswordPolicy(
+        time_cost=app.config["PASSWORD_TIME_COST"], memory_cost=app.config["PASSWORD_MEMORY_COST"]
+    )
+
+
+def vault() -> IdentityVault:
+    return current_app.extensions["yiwang.vault"]
+
+
+def passwords() -> PasswordPolicy:
+    return current_app.extensions["yiwang.passwords"]
+
+
+@jwt.user_lookup_loader
+def _load_user(_header, payload) -> User | None:
+    user = db().get(User, int(payload["sub"]))
+    return user if user is not None and user.active else None
+
+
+@jwt.token_in_blocklist_loader
+def _session_revoked(_header, payload) -> bool:
+    sid = payload.get("sid")
+    if sid is None:
+        return True
+    auth_session = db().get(AuthSession, sid)
+    return auth_session is None or auth_session.revoked_at is not None
+
+
+def issue_tokens(user: User, auth_session: AuthSession) -> dict:
+    claims = {"role": user.role.value, "sid": auth_session.id}
+    return {
+        "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
+        "token_type": "Bearer",
+        "expires_in": current_app.config["ACCESS_TOKEN_MINUTES"] * 60,
+    }
+
+
+def new_refresh_jti(tokens: dict) -> str:
+    return decode_token(tokens["refresh_token"], allow_expired=True)["jti"]
+
+
+def signed_in_user(*, refresh: bool = False) -> User:
+    verify_jwt_in_request(refresh=refresh)
+    if current_user is None:
+        raise Unauthorized()
+    return current_user
+
+
+def token_claims() -> dict:
+    return get_jwt()
+
+
+def roles_required(*roles: Role):
+    """Allow the decorated view only to signed-in users with one of these roles (else 403)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            user = signed_in_user()
+            if user.role not in roles:
+                raise Forbidden(N_("Your account cannot use this function."))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+signed_in = roles_required(*Role)
+citizen_only = roles_required(Role.CITIZEN)
+staff_only = roles_required(Role.OFFICER, Role.SUPERVISOR)
+admin_only = roles_required(Role.ADMIN)

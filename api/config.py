@@ -1,0 +1,62 @@
+"""Configuration, read only from environment variables (documented in README.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET = "dev-only-secret-change-me"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    try:
+        return int(raw) if raw not in (None, "") else default
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _str(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def load_config() -> dict:
+    """All settings as a dict; ``create_app(overrides)`` layers test settings on top."""
+    instance = Path(_str("INSTANCE_PATH", str(ROOT / "instance")))
+    return {
+        "APP_ENV": _str("APP_ENV", "development"),
+        "SECRET_KEY": _str("SECRET_KEY", DEFAULT_SECRET),
+        "DATA_ENCRYPTION_KEY": _str("DATA_ENCRYPTION_KEY", ""),
+        "DATABASE_URL": _str("DATABASE_URL", f"sqlite:///{instance / 'yiwang.db'}"),
+        "INSTANCE_PATH": str(instance),
+        "UPLOAD_FOLDER": _str("UPLOAD_FOLDER", str(instance / "uploads")),
+        "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 10),
+        "MAX_JSON_KB": _int("MAX_JSON_KB", 256),
+        "TIMEZONE": _str("TIMEZONE", "Asia/Shanghai"),
+        "ACCESS_TOKEN_MINUTES": _int("ACCESS_TOKEN_MINUTES", 15),
+        "REFRESH_TOKEN_DAYS": _int("REFRESH_TOKEN_DAYS", 30),
+        "AUTH_RATE_LIMIT": _str("AUTH_RATE_LIMIT", "10 per minute;100 per hour"),
+        "RATELIMIT_STORAGE_URI": _str("RATELIMIT_STORAGE_URI", "memory://"),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "PASSWORD_TIME_COST": _int("PASSWORD_TIME_COST", 3),
+        "PASSWORD_MEMORY_COST": _int("PASSWORD_MEMORY_COST", 65536),
+        "PAGE_SIZE": _int("PAGE_SIZE", 20),
+        "LOG_LEVEL": _str("LOG_LEVEL", "INFO"),
+    }
+
+
+def check_production(config: dict) -> None:
+    """Production refuses to start on a default or weak secret."""
+    if config["APP_ENV"] != "production":
+        return
+    secret = config["SECRET_KEY"]
+    if secret == DEFAULT_SECRET or len(secret) < 32:
+        raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters in production")
+    if not config["DATA_ENCRYPTION_KEY"] or len(config["DATA_ENCRYPTION_KEY"]) < 32:
+        raise ConfigError("DATA_ENCRYPTION_KEY must be set (at least 32 characters) in production")

@@ -1,0 +1,1 @@
+"""flask-restx namespaces, one module per area."""

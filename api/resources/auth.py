@@ -1,0 +1,110 @@
+"""Sign-up, sign-in, token refresh and sign-out."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_jwt_extended.exceptions import WrongTokenError
+from flask_restx import Namespace, Resource
+
+from api.auth import issue_tokens, new_refresh_jti, passwords, signed_in_user, token_claims, vault
+from api.database import db
+from api.extensions import limiter
+from api.restx import load_body, model
+from api.schemas.account import LoginSchema, RegisterSchema, TokensSchema
+from api.schemas.common import ProblemSchema
+from models.accounts import authenticate, create_user, open_session, revoke_session, rotate_session
+from models.errors import N_, Unauthorized
+from models.user import AuthSession
+
+ns = Namespace("auth", description="Accounts and sign-in (登录注册)")
+
+
+def _auth_limit() -> str:
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+class BadCredentials(Unauthorized):
+    type = "bad-credentials"
+    title = N_("Sign-in failed")
+    message = N_("The mobile number or the password is wrong.")
+
+
+def _sign_in(user) -> dict:
+    session = db()
+    placeholder = open_session(session, user, refresh_jti="pending", user_agent=request.user_agent.string)
+    tokens = issue_tokens(user, placeholder)
+    placeholder.refresh_jti = new_refresh_jti(tokens)
+    session.commit()
+    return {**tokens, "user": user}
+
+
+@ns.route("/register")
+class Register(Resource):
+    decorators = [limiter.limit(_auth_limit)]
+
+    @ns.doc(security=None)
+    @ns.expect(model(RegisterSchema))
+    @ns.response(201, "Registered and signed in", model(TokensSchema))
+    @ns.response(422, "Invalid input", model(ProblemSchema))
+    def post(self):
+        data = load_body(RegisterSchema())
+        user = create_user(db(), passwords(), vault(), phone=data["phone"], password=data["password"],
+                           name=data["name"], id_number=data["id_number"], language=data["language"])
+        return TokensSchema().dump(_sign_in(user)), 201
+
+
+@ns.route("/login")
+class Login(Resource):
+    decorators = [limiter.limit(_auth_limit)]
+
+    @ns.doc(security=None)
+    @ns.expect(model(LoginSchema))
+    @ns.response(200, "Signed in", model(TokensSchema))
+    @ns.response(401, "Wrong mobile number or password", model(ProblemSchema))
+    def post(self):
+        data = load_body(LoginSchema())
+        user = authenticate(db(), passwords(), data["phone"], data["password"])
+        if user is None:
+            raise BadCredentials()
+        return TokensSchema().dump(_sign_in(user))
+
+
+def _presented_session(*, allow_access: bool = False) -> AuthSession:
+    try:
+        signed_in_user(refresh=True)
+    except WrongTokenError:
+        if not allow_access:
+            raise
+        signed_in_user()
+    claims = token_claims()
+    auth_session = db().get(AuthSession, claims["sid"])
+    if auth_session is None:
+        raise Unauthorized()
+    return auth_session
+
+
+@ns.route("/refresh")
+class Refresh(Resource):
+    @ns.doc(description="Send the refresh token as the Bearer token. It rotates: the old one stops working.")
+    @ns.response(200, "New tokens", model(TokensSchema))
+    def post(self):
+        auth_session = _presented_session()
+        user = signed_in_user(refresh=True)
+        tokens = issue_tokens(user, auth_session)
+        rotated = rotate_session(db(), auth_session, token_claims()["jti"], new_refresh_jti(tokens))
+        db().commit()
+        if not rotated:
+            raise Unauthorized(N_("This sign-in has ended. Sign in again."))
+        return TokensSchema().dump({**tokens, "user": user})
+
+
+@ns.route("/logout")
+class Logout(Resource):
+    @ns.doc(description="Send the refresh (or access) token as the Bearer token; both tokens of this sign-in "
+            "stop working.")
+    @ns.response(204, "Signed out")
+    def post(self):
+        revoke_session(_presented_session(allow_access=True))
+        db().commit()
+        return "", 204
+

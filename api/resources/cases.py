@@ -1,0 +1,174 @@
+"""A citizen's applications (办件): submit, follow, add materials, withdraw."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, request, send_file
+from flask_restx import Namespace, Resource
+from sqlalchemy import select
+
+from api.auth import citizen_only, signed_in_user
+from api.conditional import expose_version, idempotency_key, optional_version
+from api.database import db
+from api.restx import decode_cursor, encode_cursor, load_args, load_body, load_form, model
+from api.schemas.case import (
+    AttachmentSchema,
+    CaseCreateSchema,
+    CaseDetailSchema,
+    CaseListArgsSchema,
+    CaseListSchema,
+    UploadArgsSchema,
+)
+from api.schemas.common import ProblemSchema
+from api.views import case_detail, case_summary
+from models.case import Attachment, Case
+from models.casework import add_attachment, fetch_own_case, perform_action, submit_case
+from models.deadlines import WorkingCalendar
+from models.errors import N_, NotFound, ValidationFailed
+from models.idempotency import request_fingerprint, run_once
+from models.pagination import SortKey, keyset_page
+from models.service import fetch_service
+from models.storage import LocalStorage
+from models.workflow import FINAL_STATUSES, OPEN_STATUSES
+
+ns = Namespace("cases", description="My applications (我的办件)")
+
+NEWEST_FIRST = [SortKey(Case.submitted_at, descending=True, kind=dt.datetime), SortKey(Case.id, descending=True)]
+
+
+def calendar() -> WorkingCalendar:
+    return current_app.extensions["yiwang.calendar"]
+
+
+def storage() -> LocalStorage:
+    return current_app.extensions["yiwang.storage"]
+
+
+def detail_response(case: Case, status: int = 200, headers: dict | None = None):
+    """The citizen's view of a case; its ETag carries the case version for If-Match."""
+    expose_version(case.version)
+    body = CaseDetailSchema().dump(case_detail(case, signed_in_user(), calendar()))
+    if status != 200:
+        headers = {**(headers or {}), "ETag": f'"v{case.version}"'}
+    return body, status, headers or {}
+
+
+@ns.route("")
+class CaseList(Resource):
+    @ns.doc(params={"status": "A status, or open / closed", "cursor": "From next_cursor", "limit": "1-100",
+                    "updated_since": "ISO 8601 with offset"})
+    @ns.response(200, "My cases, newest first", model(CaseListSchema))
+    @citizen_only
+    def get(self):
+        args = load_args(CaseListArgsSchema())
+        stmt = select(Case).where(Case.applicant_id == signed_in_user().id)
+        if args["status"] == "open":
+            stmt = stmt.where(Case.status.in_([s.value for s in OPEN_STATUSES]))
+        elif args["status"] == "closed":
+            stmt = stmt.where(Case.status.in_([s.value for s in FINAL_STATUSES]))
+        elif args["status"]:
+            stmt = stmt.where(Case.status == args["status"])
+        if args["updated_since"]:
+            stmt = stmt.where(Case.updated_at > args["updated_since"])
+        rows, after = keyset_page(db(), stmt, NEWEST_FIRST, decode_cursor(args["cursor"]), args["limit"],
+                                  lambda c: [c.submitted_at, c.id])
+        page = {"items": [case_summary(c, calendar()) for c in rows], "next_cursor": encode_cursor(after)}
+        return CaseListSchema().dump(page)
+
+    @ns.doc(params={"Idempotency-Key": {"in": "header", "description": "Retries with the same key return "
+                                        "the same case", "type": "string"}})
+    @ns.expect(model(CaseCreateSchema))
+    @ns.response(201, "Submitted", model(CaseDetailSchema))
+    @ns.response(422, "Field errors (all at once)", model(ProblemSchema))
+    @citizen_only
+    def post(self):
+        key = idempotency_key()
+        data = load_body(CaseCreateSchema())
+        user = signed_in_user()
+        session = db()
+
+        def submit() -> Case:
+            service = fetch_service(session, data["service_code"])
+            return submit_case(session, user, service, data["form"], calendar=calendar())
+
+        outcome = run_once(session, user_id=user.id, scope="cases.create", key=key,
+                           request_hash=request_fingerprint(data), status_code=201, operation=submit)
+        headers = {"Location": f"/api/v1/cases/{outcome.case.case_no}"}
+        if outcome.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return detail_response(outcome.case, outcome.status_code, headers)
+
+
+@ns.route("/<string:case_no>")
+@ns.param("case_no", "Case number, e.g. YW20261130000123")
+class CaseItem(Resource):
+    @ns.response(200, "The case with its materials and public timeline", model(CaseDetailSchema))
+    @ns.response(404, "No such case of mine", model(ProblemSchema))
+    @citizen_only
+    def get(self, case_no):
+        return detail_response(fetch_own_case(db(), signed_in_user(), case_no))
+
+
+@ns.route("/<string:case_no>/withdraw")
+class CaseWithdraw(Resource):
+    @ns.doc(description="Withdraw until the case is accepted. If-Match (the case's ETag) is checked when sent.")
+    @ns.response(200, "Withdrawn", model(CaseDetailSchema))
+    @ns.response(409, "Too late to withdraw", model(ProblemSchema))
+    @citizen_only
+    def post(self, case_no):
+        user = signed_in_user()
+        case = fetch_own_case(db(), user, case_no)
+        perform_action(db(), case, user, "withdraw", calendar=calendar(), expected_version=optional_version())
+        db().commit()
+        return detail_response(case)
+
+
+@ns.route("/<string:case_no>/attachments")
+class CaseAttachments(Resource):
+    @ns.doc(consumes=["multipart/form-data"], params={
+        "file": {"in": "formData", "type": "file", "required": True, "description": "JPEG, PNG or PDF, ≤ 10 MB"},
+        "material": {"in": "formData", "type": "string", "description": "Which material: its name or number"},
+    })
+    @ns.response(201, "Stored", model(AttachmentSchema))
+    @ns.response(413, "Too large", model(ProblemSchema))
+    @ns.response(415, "Not JPEG, PNG or PDF", model(ProblemSchema))
+    @citizen_only
+    def post(self, case_no):
+        user = signed_in_user()
+        case = fetch_own_case(db(), user, case_no)
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed({"file": [N_("Attach a file in the multipart field 'file'.")]})
+        material = resolve_material(case, load_form(UploadArgsSchema())["material"])
+        attachment = add_attachment(
+            db(), storage(), case, user, upload.stream, filename=upload.filename or "", material=material,
+            max_size=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
+        )
+        db().commit()
+        return AttachmentSchema().dump(attachment), 201
+
+
+@ns.route("/<string:case_no>/attachments/<int:attachment_id>")
+class CaseAttachmentFile(Resource):
+    @ns.response(200, "The file")
+    @citizen_only
+    def get(self, case_no, attachment_id):
+        case = fetch_own_case(db(), signed_in_user(), case_no)
+        attachment = db().get(Attachment, attachment_id)
+        if attachment is None or attachment.case_id != case.id or attachment.visibility != "public":
+            raise NotFound()
+        return send_file(storage().open(attachment.storage_key), mimetype=attachment.content_type,
+                         download_name=attachment.filename, etag=attachment.sha256)
+
+
+def resolve_material(case: Case, given: str) -> str:
+    """A material named by its Chinese or English name or its number in the guide's list."""
+    given = given.strip()
+    if not given:
+        return ""
+    materials = case.guide.get("materials", [])
+    for number, material in enumerate(materials, start=1):
+        if given in (str(number), material["name"]["zh"], material["name"].get("en")):
+            return material["name"]["zh"]
+    raise ValidationFailed({"material": [N_("This is not one of the service's materials.")]})

@@ -1,0 +1,115 @@
+"""The service catalogue (办事指南): browse, read a guide, and (admins) publish services."""
+
+from __future__ import annotations
+
+from flask_restx import Namespace, Resource
+
+from api.auth import admin_only
+from api.database import db
+from api.restx import decode_cursor, encode_cursor, load_args, load_body, model
+from api.schemas.common import ProblemSchema
+from api.schemas.service import (
+    ActiveSchema,
+    FormCheckResultSchema,
+    FormCheckSchema,
+    GuideSchema,
+    ServiceDetailSchema,
+    ServiceListArgsSchema,
+    ServiceListSchema,
+)
+from api.views import service_detail, service_summary
+from models.forms import validate_form
+from models.pagination import SortKey, keyset_page
+from models.service import (
+    Service,
+    catalogue_query,
+    create_service,
+    fetch_service,
+    set_service_active,
+    update_service,
+)
+
+ns = Namespace("services", description="Service catalogue (办事指南)")
+
+SORT = [SortKey(Service.code, kind=str)]
+
+
+@ns.route("")
+class ServiceList(Resource):
+    @ns.doc(security=None, params={"q": "Keyword (Chinese or English)", "category": "G2C or G2B",
+                                   "department": "Department code", "cursor": "From next_cursor",
+                                   "limit": "1-100", "updated_since": "ISO 8601 with offset"})
+    @ns.response(200, "Active services", model(ServiceListSchema))
+    def get(self):
+        args = load_args(ServiceListArgsSchema())
+        stmt = catalogue_query(q=args["q"], category=args["category"], department=args["department"])
+        if args["updated_since"]:
+            stmt = stmt.where(Service.updated_at > args["updated_since"])
+        rows, after = keyset_page(db(), stmt, SORT, decode_cursor(args["cursor"]), args["limit"],
+                                  lambda s: [s.code])
+        page = {"items": [service_summary(s) for s in rows], "next_cursor": encode_cursor(after)}
+        return ServiceListSchema().dump(page)
+
+    @ns.expect(model(GuideSchema))
+    @ns.response(201, "Published", model(ServiceDetailSchema))
+    @ns.response(422, "Invalid guide", model(ProblemSchema))
+    @admin_only
+    def post(self):
+        guide = GuideSchema().dump(load_body(GuideSchema()))
+        service = create_service(db(), guide)
+        db().commit()
+        return ServiceDetailSchema().dump(service_detail(service)), 201
+
+
+@ns.route("/<string:code>")
+@ns.param("code", "Service code, e.g. YW-SCJG-001")
+class ServiceItem(Resource):
+    @ns.doc(security=None)
+    @ns.response(200, "The guide in the caller's language", model(ServiceDetailSchema))
+    @ns.response(404, "No such service", model(ProblemSchema))
+    def get(self, code):
+        return ServiceDetailSchema().dump(service_detail(fetch_service(db(), code)))
+
+    @ns.expect(model(GuideSchema))
+    @ns.response(200, "New version published", model(ServiceDetailSchema))
+    @admin_only
+    def put(self, code):
+        guide = GuideSchema().dump(load_body(GuideSchema()))
+        service = update_service(db(), fetch_service(db(), code, active_only=False), guide)
+        db().commit()
+        return ServiceDetailSchema().dump(service_detail(service))
+
+
+@ns.route("/<string:code>/source")
+class ServiceSource(Resource):
+    @ns.response(200, "The bilingual guide as published (for editing)", model(GuideSchema))
+    @admin_only
+    def get(self, code):
+        return GuideSchema().dump(fetch_service(db(), code, active_only=False).guide)
+
+
+@ns.route("/<string:code>/active")
+class ServiceActive(Resource):
+    @ns.expect(model(ActiveSchema))
+    @ns.response(200, "Activated or deactivated", model(ServiceDetailSchema))
+    @admin_only
+    def put(self, code):
+        active = load_body(ActiveSchema())["active"]
+        service = set_service_active(db(), fetch_service(db(), code, active_only=False), active)
+        db().commit()
+        return ServiceDetailSchema().dump(service_detail(service))
+
+
+@ns.route("/<string:code>/validate")
+class ServiceFormCheck(Resource):
+    @ns.doc(security=None, description="Check some or all answers of the application form without "
+            "submitting (used by the assistant to validate answers one by one).")
+    @ns.expect(model(FormCheckSchema))
+    @ns.response(200, "Valid", model(FormCheckResultSchema))
+    @ns.response(422, "Field errors", model(ProblemSchema))
+    def post(self, code):
+        service = fetch_service(db(), code)
+        form = load_body(FormCheckSchema())["form"]
+        clean = validate_form(service.guide["form_fields"], form, partial=True)
+        return FormCheckResultSchema().dump({"valid": True, "form": clean})
+

@@ -1,0 +1,128 @@
+"""flask-restx wiring: one Api under /api/v1, Swagger models derived from the marshmallow schemas,
+and request loading through those same schemas, so the published spec and the validation agree."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, current_app, request
+from flask_restx import Api
+from marshmallow import EXCLUDE, Schema, ValidationError
+
+from api.problems import from_any
+from models.errors import N_, DomainError, ValidationFailed, flatten_errors
+from models.pagination import BadCursor
+
+blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+AUTHORIZATIONS = {"bearer": {"type": "apiKey", "in": "header", "name": "Authorization",
+                             "description": "Bearer <access token> from POST /auth/login"}}
+
+
+class YiwangApi(Api):
+    def handle_error(self, e):
+        """Every error raised under /api/v1 becomes problem+json (restx would answer its own JSON)."""
+        return from_any(e)
+
+
+api = YiwangApi(
+    blueprint,
+    version="1.0",
+    title="Yiwang (一网通办) API",
+    description="Mobile e-government: service guides, online applications, mobile office, notifications, "
+    "policies and the assistant. Errors are RFC 9457 problem+json; send Accept-Language: zh-CN or en.",
+    doc="/docs",
+    authorizations=AUTHORIZATIONS,
+    security="bearer",
+)
+
+_spec = APISpec("Yiwang", "1.0", "2.0", plugins=[MarshmallowPlugin()])
+
+
+def model(schema: type[Schema]):
+    """The Swagger model of a marshmallow schema (nested schemas are registered too)."""
+    name = schema.__name__.removesuffix("Schema")
+    if name not in api.models:
+        if name not in _spec.components.schemas:
+            _spec.components.schema(name, schema=schema)
+        for def_name, definition in _spec.to_dict()["definitions"].items():
+            if def_name not in api.models:
+                api.schema_model(def_name, definition)
+    return api.models[name]
+
+
+class UnsupportedBody(DomainError):
+    status = 415
+    type = "unsupported-media-type"
+    title = N_("Unsupported media type")
+    message = N_("Send a JSON body with the header Content-Type: application/json.")
+
+
+class MalformedJson(DomainError):
+    status = 400
+    type = "malformed-json"
+    title = N_("Malformed JSON")
+    message = N_("The request body is not valid JSON.")
+
+
+class BodyTooLarge(DomainError):
+    status = 413
+    type = "payload-too-large"
+    title = N_("Too large")
+    message = N_("The request body is too large.")
+
+
+def load_body(schema: Schema) -> dict:
+    """Validate the JSON body with a schema; every field error is reported at once."""
+    if not request.is_json:
+        raise UnsupportedBody()
+    limit = current_app.config["MAX_JSON_KB"] * 1024
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLarge()
+    data = request.get_json(silent=True)
+    if data is None:
+        raise MalformedJson()
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(flatten_errors(exc.messages)) from exc
+
+
+def load_args(schema: Schema) -> dict:
+    """Validate query-string arguments (unknown ones are ignored, e.g. cache busters)."""
+    return _load_mapping(schema, request.args.to_dict())
+
+
+def load_form(schema: Schema) -> dict:
+    """Validate the text fields of a multipart form."""
+    return _load_mapping(schema, request.form.to_dict())
+
+
+def _load_mapping(schema: Schema, data: dict) -> dict:
+    try:
+        return schema.load(data, unknown=EXCLUDE)
+    except ValidationError as exc:
+        raise ValidationFailed(flatten_errors(exc.messages)) from exc
+
+
+def encode_cursor(values: list | None) -> str | None:
+    if values is None:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> list | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise BadCursor() from exc
+    if not isinstance(values, list):
+        raise BadCursor()
+    return values

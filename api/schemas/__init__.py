@@ -1,0 +1,1 @@
+"""marshmallow schemas: every request and response body of the API."""

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
-from models.db import make_engine, make_session_factory
+from models.db import make_engine, make_session_factory, writer
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_database(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["yiwang.engine"] = engine
     app.extensions["yiwang.sessions"] = make_session_factory(engine)
+    app.extensions["yiwang.writer_sessions"] = make_session_factory(writer(engine))
 
     @app.teardown_appcontext
     def _close_session(_exc):
@@ -21,6 +24,8 @@ def init_database(app: Flask) -> None:
 
 
 def db() -> Session:
+    """This request's session; requests that may write take SQLite's write lock when they begin."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["yiwang.sessions"]()
+        kind = "yiwang.sessions" if request and request.method in SAFE_METHODS else "yiwang.writer_sessions"
+        g.db_session = current_app.extensions[kind]()
     return g.db_session

@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine; SQLite gets foreign keys, a busy timeout and write-locking transactions.
+    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and, for writers, BEGIN IMMEDIATE.
 
-    SQLite's default deferred transactions deadlock when two connections read and then both try
-    to write (SQLITE_BUSY without waiting). Starting every transaction with BEGIN IMMEDIATE makes
-    writers queue on the busy timeout instead, which is what concurrent API workers need.
+    SQLite's deferred transactions fail at once (SQLITE_BUSY) when two connections read and then
+    both try to write. Transactions opened through ``writer(engine)`` start with BEGIN IMMEDIATE, so
+    concurrent writers queue on the busy timeout instead; readers stay deferred and, with WAL, never
+    block a writer.
     """
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
@@ -29,11 +30,20 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            immediate = conn.get_execution_options().get(WRITER_OPTION)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+WRITER_OPTION = "yiwang_writer"
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine for sessions that will write (a no-op outside SQLite)."""
+    return engine.execution_options(**{WRITER_OPTION: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -49,7 +49,8 @@ def _stem(word: str) -> str:
     return word
 
 
-def _read_lines(path: Path) -> list[str]:
+def read_list(path: Path) -> list[str]:
+    """A word list from the data folder: one entry a line, blank lines and # comments skipped."""
     lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
     return [line for line in lines if line and not line.startswith("#")]
 
@@ -73,12 +74,12 @@ class TextAnalyzer:
     def __init__(self, data_dir: Path = DATA_DIR):
         self._tokenizer = jieba.Tokenizer()
         self._tokenizer.initialize()
-        for word in _read_lines(data_dir / "userdict.txt"):
+        for word in read_list(data_dir / "userdict.txt"):
             self._tokenizer.add_word(normalize(word))
-        self.stop_words = frozenset(normalize(w) for w in _read_lines(data_dir / "stopwords.txt"))
+        self.stop_words = frozenset(normalize(w) for w in read_list(data_dir / "stopwords.txt"))
         self._synonym_groups = [
             tuple(normalize(t.strip()) for t in line.split("|") if t.strip())
-            for line in _read_lines(data_dir / "synonyms.txt")
+            for line in read_list(data_dir / "synonyms.txt")
         ]
         self._synonym_patterns = [
             [(term, self._phrase_pattern(term)) for term in group] for group in self._synonym_groups

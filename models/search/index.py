@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from models.search import ranking
-from models.search.analysis import TextAnalyzer, default_analyzer
+from models.search.analysis import DATA_DIR, TextAnalyzer, default_analyzer, read_list
 from models.search.embedding import DIMENSION, Embedder, default_embedder
 from models.search.passages import Passage
 from models.search.snippets import highlight
@@ -99,10 +99,17 @@ class PassageIndex:
     arrays are compacted; postings only ever hold live rows.
     """
 
-    def __init__(self, analyzer: TextAnalyzer | None = None, embedder: Embedder | None = None):
+    def __init__(
+        self,
+        analyzer: TextAnalyzer | None = None,
+        embedder: Embedder | None = None,
+        params: ranking.RankingParams = ranking.DEFAULT_PARAMS,
+    ):
         self.analyzer = analyzer or default_analyzer()
         self.embedder = embedder or default_embedder()
+        self.params = params
         self.generation = 0
+        self._background: np.ndarray | None = None
         self._lock = threading.RLock()
         self._clear()
 
@@ -140,15 +147,31 @@ class PassageIndex:
         with self._lock:
             return dict(self._doc_digest)
 
+    def rows(self) -> list[Passage]:
+        """Passages by row number, the order of the `scores` arrays (removed ones stay until compaction)."""
+        with self._lock:
+            return list(self._row_passage)
+
     def __len__(self) -> int:
         with self._lock:
             return int(self._alive[: self._rows].sum())
 
     # ----- changes -----
 
-    def add_document(self, doc_id: DocId, passages: Sequence[Passage], *, generation: int | None = None) -> None:
-        """Index a document's passages, replacing what was indexed under the same id."""
-        prepared = self._prepare(doc_id, passages)
+    def add_document(
+        self,
+        doc_id: DocId,
+        passages: Sequence[Passage],
+        *,
+        vectors: np.ndarray | None = None,
+        generation: int | None = None,
+    ) -> None:
+        """Index a document's passages, replacing what was indexed under the same id.
+
+        `vectors` (one row per passage, from `embedder.passages`) skips embedding, e.g. when the caller
+        keeps passage vectors next to the passages in its database.
+        """
+        prepared = self._prepare(doc_id, passages, vectors)
         with self._lock:
             self._drop(doc_id)
             self._append(prepared)
@@ -187,9 +210,14 @@ class PassageIndex:
     def _advance(self, generation: int | None) -> None:
         self.generation = self.generation + 1 if generation is None else generation
 
-    def _prepare(self, doc_id: DocId, passages: Sequence[Passage]) -> _Prepared:
+    def _prepare(self, doc_id: DocId, passages: Sequence[Passage], given: np.ndarray | None = None) -> _Prepared:
         passages = list(passages)
         texts = [p.search_text for p in passages]
+        counts = [Counter(self.analyzer.terms(text)) for text in texts]
+        if given is not None:
+            if given.shape != (len(passages), DIMENSION):
+                raise ValueError(f"expected vectors of shape {(len(passages), DIMENSION)}, got {given.shape}")
+            return _Prepared(doc_id, passages, counts, np.asarray(given, dtype=np.float32))
         vectors = np.empty((len(passages), DIMENSION), dtype=np.float32)
         missing = []
         with self._lock:  # unchanged passages (an edited policy) reuse their vectors
@@ -201,7 +229,6 @@ class PassageIndex:
                     missing.append(i)
         if missing:  # embedding is the slow part: done outside the lock
             vectors[missing] = self.embedder.passages([texts[i] for i in missing])
-        counts = [Counter(self.analyzer.terms(text)) for text in texts]
         return _Prepared(doc_id, passages, counts, vectors)
 
     def _append(self, prepared: _Prepared) -> None:
@@ -284,12 +311,18 @@ class PassageIndex:
 
     # ----- search -----
 
-    def scores(self, query: str, *, semantic: bool = True) -> ranking.QueryScores:
+    def scores(self, query: str) -> ranking.QueryScores:
         """Both raw scores of every live passage for a query (the parts `search` fuses)."""
         weights = self.analyzer.query_terms(query)
-        vector = self.embedder.query(query) if semantic else None
+        vector = self.embedder.query(query)
         with self._lock:
             return self._scores(weights, vector)
+
+    def _background_similarity(self, vector: np.ndarray) -> float:
+        """The query's best similarity to everyday off-topic texts (embedded once per index)."""
+        if self._background is None:
+            self._background = self.embedder.passages(read_list(DATA_DIR / "off_topic.txt"))
+        return float((self._background @ vector).max())
 
     def _scores(self, weights: dict[str, float], vector: np.ndarray | None) -> ranking.QueryScores:
         rows = self._rows
@@ -316,7 +349,8 @@ class PassageIndex:
             self._vectors[:rows] @ vector if vector is not None else np.zeros(rows, dtype=np.float32)
         )
         coverage = matched_idf / own_idf if own_idf > 0 else matched_idf
-        return ranking.QueryScores(lexical=lexical, semantic=semantic, coverage=coverage, alive=alive.copy())
+        background = self._background_similarity(vector) if vector is not None else 1.0
+        return ranking.QueryScores(lexical, semantic, coverage, alive.copy(), background)
 
     def search(self, query: str, k: int = 5, *, method: ranking.Method = ranking.Method.HYBRID) -> SearchResult:
         """The `k` best passages for a query, or none (abstained) when nothing is relevant enough."""
@@ -325,7 +359,7 @@ class PassageIndex:
         with self._lock:
             generation = self.generation
             scores = self._scores(weights, vector)
-            ranked = ranking.rank(scores, method)
+            ranked = ranking.rank(scores, method, self.params)
             if ranked.abstained:
                 return SearchResult([], True, generation)
             top = [
@@ -393,10 +427,11 @@ class PassageIndex:
         directory: str | os.PathLike[str],
         analyzer: TextAnalyzer | None = None,
         embedder: Embedder | None = None,
+        params: ranking.RankingParams = ranking.DEFAULT_PARAMS,
     ) -> PassageIndex:
         """Read an index written by `save`; raises `StaleIndexError` if it cannot be trusted."""
         path = Path(directory)
-        index = cls(analyzer, embedder)
+        index = cls(analyzer, embedder, params)
         try:
             meta = json.loads((path / _META).read_text(encoding="utf-8"))
             arrays = {name: np.load(path / f"{name}.npy", allow_pickle=False) for name in _ARRAYS}

@@ -35,6 +35,8 @@ def _best_window(length: int, intervals: list[tuple[int, int]]) -> tuple[int, in
     best_start, best_cover = 0, -1
     for first, _ in intervals:
         start = max(0, min(first - LEAD_CHARS, length - SNIPPET_CHARS))
+        # never open the window in the middle of a match
+        start = next((s for s, e in intervals if s < start < e), start)
         end = start + SNIPPET_CHARS
         cover = sum(min(e, end) - max(s, start) for s, e in intervals if s < end and e > start)
         if cover > best_cover:

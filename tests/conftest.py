@@ -47,13 +47,10 @@ def app(tmp_path_factory):
 
 def _empty(engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            connection.execute(text("UPDATE services SET current_version_id = NULL"))
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
+    with engine.begin() as connection:  # DELETE beats TRUNCATE on PostgreSQL for tables this small
+        connection.execute(text("UPDATE services SET current_version_id = NULL"))
+        for table in tables:
+            connection.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from models.base import Base
 from models.case import Attachment, Case, CaseEvent, CaseNumberCounter, IdempotencyRecord
+from models.rating import Rating, Rectification
 from models.service import Service, ServiceVersion
 from models.user import AuthSession, Department, Role, User
 
@@ -14,6 +15,8 @@ __all__ = [
     "CaseNumberCounter",
     "Department",
     "IdempotencyRecord",
+    "Rating",
+    "Rectification",
     "Role",
     "Service",
     "ServiceVersion",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -10,6 +12,7 @@ import filetype
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from models.base import utcnow
 from models.case import Attachment, Case, CaseEvent, CaseNumberCounter
@@ -29,7 +32,16 @@ from models.forms import validate_form
 from models.service import Service
 from models.storage import LocalStorage
 from models.user import Role, User
-from models.workflow import STATES, Clock, Status, Transition, find_transition, transitions_from
+from models.workflow import (
+    OPEN_STATUSES,
+    STAFF,
+    STATES,
+    Clock,
+    Status,
+    Transition,
+    find_transition,
+    transitions_from,
+)
 
 ALLOWED_CONTENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
 ATTACHMENTS_PER_CASE = 50
@@ -113,6 +125,14 @@ def fetch_own_case(session: Session, user: User, case_no: str) -> Case:
     """A citizen's own case; someone else's answers exactly like a missing one (404)."""
     case = fetch_case(session, case_no)
     if case.applicant_id != user.id:
+        raise NotFound(N_("There is no case with the number '{case_no}'."), case_no=case_no)
+    return case
+
+
+def fetch_department_case(session: Session, user: User, case_no: str) -> Case:
+    """A case of the staff member's department; another department's answers like a missing one (404)."""
+    case = fetch_case(session, case_no)
+    if not can_see_case(user, case):
         raise NotFound(N_("There is no case with the number '{case_no}'."), case_no=case_no)
     return case
 
@@ -262,3 +282,144 @@ def _display_name(filename: str, extension: str) -> str:
     name = "".join(ch for ch in name if ch.isprintable()).strip(" .")[:200]
     stem = name.rsplit(".", 1)[0] if "." in name else name
     return f"{stem or 'file'}.{extension}"
+
+
+@contextmanager
+def lost_update_as_412(session: Session) -> Iterator[None]:
+    """The one place where losing an optimistic-concurrency race becomes 412 Precondition Failed.
+
+    Another request changed the case between our read and our UPDATE (the version column did not
+    match): the whole transaction, event and idempotency record included, is undone.
+    """
+    try:
+        yield
+    except StaleDataError as exc:
+        session.rollback()
+        raise PreconditionFailed() from exc
+
+
+# Assignment is internal bookkeeping: recorded on the timeline without a status change, shown to staff only.
+ASSIGNMENT_LABELS: dict[str, dict[str, str]] = {
+    "claim": {"zh": "认领办件", "en": "Claimed"},
+    "assign": {"zh": "指派承办人", "en": "Assigned"},
+}
+STAFF_ONLY_EVENTS = frozenset(ASSIGNMENT_LABELS)
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != case.version:
+        raise PreconditionFailed()
+
+
+def _check_open(case: Case) -> None:
+    if Status(case.status) not in OPEN_STATUSES:
+        raise Conflict(N_("This case is closed; it can no longer be assigned."))
+
+
+def _assign(session: Session, case: Case, assignee: User, *, actor: User, action: str, internal_note: str,
+            now: dt.datetime | None) -> CaseEvent:
+    now = now or utcnow()
+    previous = case.assigned_to_id
+    case.assigned_to_id = assignee.id
+    case.updated_at = now
+    event = record_event(
+        session, case, action=action, actor=actor, from_status=case.status, to_status=case.status,
+        internal_note=internal_note, data={"assigned_to": assignee.id, "previous_assignee": previous}, now=now,
+    )
+    session.flush()
+    return event
+
+
+def may_claim(case: Case, user: User) -> bool:
+    """Whether the app should offer this user the claim button."""
+    return (user.role in STAFF and can_see_case(user, case) and Status(case.status) in OPEN_STATUSES
+            and case.assigned_to_id is None)
+
+
+def may_assign(case: Case, user: User) -> bool:
+    return user.role is Role.SUPERVISOR and can_see_case(user, case) and Status(case.status) in OPEN_STATUSES
+
+
+def claim_case(session: Session, case: Case, officer: User, *, expected_version: int | None = None,
+               now: dt.datetime | None = None) -> CaseEvent | None:
+    """An officer of the department takes an unassigned open case (认领); None when it is already theirs."""
+    _check_version(case, expected_version)
+    if officer.role not in STAFF or not can_see_case(officer, case):
+        raise Forbidden()
+    _check_open(case)
+    if case.assigned_to_id == officer.id:
+        return None
+    if case.assigned_to_id is not None:
+        raise Conflict(N_("This case is already assigned to {name}."), name=case.assigned_to.name)
+    return _assign(session, case, officer, actor=officer, action="claim", internal_note="", now=now)
+
+
+def assign_case(session: Session, case: Case, supervisor: User, assignee: User | None, *,
+                expected_version: int | None = None, internal_note: str = "",
+                now: dt.datetime | None = None) -> CaseEvent | None:
+    """A supervisor (负责人) gives an open case to a colleague of the case's department (指派)."""
+    _check_version(case, expected_version)
+    if supervisor.role is not Role.SUPERVISOR or not can_see_case(supervisor, case):
+        raise Forbidden(N_("Only a supervisor of the department can assign cases."))
+    if (assignee is None or not assignee.active or assignee.role not in STAFF
+            or assignee.department_id != case.department_id):
+        raise ValidationFailed({"officer_id": [N_("Choose an officer of the case's department.")]})
+    _check_open(case)
+    if case.assigned_to_id == assignee.id:
+        return None
+    return _assign(session, case, assignee, actor=supervisor, action="assign", internal_note=internal_note, now=now)
+
+
+def resubmit_case(
+    session: Session,
+    case: Case,
+    applicant: User,
+    *,
+    form: dict | None = None,
+    attachment_ids: list[int] | None = None,
+    note: str = "",
+    calendar: WorkingCalendar,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> CaseEvent:
+    """The applicant answers a supplement request (补正): changed form fields and/or new files.
+
+    Changed fields are validated against the case's own guide version; the event keeps what changed
+    and which files answer the request, and the clock runs again.
+    """
+    _check_version(case, expected_version)
+    if find_transition("resubmit", Status(case.status), case.two_stage) is None:
+        raise InvalidTransition(action="resubmit", status=case.status)
+    if case.applicant_id != applicant.id:
+        raise Forbidden()
+    changes, clean_form = _form_changes(case, form or {})
+    files = _supplement_files(case, applicant, attachment_ids)
+    if not changes and not files:
+        raise ValidationFailed({"form": [N_("Change the form or add the missing files before resubmitting.")]})
+    if changes:
+        case.form = clean_form
+    return perform_action(
+        session, case, applicant, "resubmit", calendar=calendar, expected_version=expected_version,
+        public_note=note, data={"changes": changes, "attachments": [a.id for a in files]}, now=now,
+    )
+
+
+def _form_changes(case: Case, changed: dict) -> tuple[dict, dict]:
+    if not isinstance(changed, dict):
+        raise ValidationFailed({"form": [N_("The form must be an object of field values.")]})
+    clean = validate_form(case.guide["form_fields"], {**case.form, **changed})
+    changes = {name: {"from": case.form.get(name), "to": value}
+               for name, value in clean.items() if case.form.get(name) != value}
+    return changes, clean
+
+
+def _supplement_files(case: Case, applicant: User, attachment_ids: list[int] | None) -> list[Attachment]:
+    """The files named, or else every file the applicant uploaded since the supplement request."""
+    mine = [a for a in case.attachments if a.uploaded_by_id == applicant.id]
+    if attachment_ids is None:
+        return [a for a in mine if case.clock_stopped_at is None or a.created_at >= case.clock_stopped_at]
+    by_id = {a.id: a for a in mine}
+    unknown = [i for i in attachment_ids if i not in by_id]
+    if unknown:
+        raise ValidationFailed({"attachment_ids": [N_("These are not files you uploaded to this case.")]})
+    return [by_id[i] for i in dict.fromkeys(attachment_ids)]

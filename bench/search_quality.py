@@ -28,7 +28,7 @@ from models.search.evaluation import (
 from models.search.ranking import DEFAULT_PARAMS, Method, QueryScores, RankingParams, rank
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT.parent / "shared" / "seed" / "000_f99a230b7505dd9c.txt"
+SEED = ROOT / "tests" / "models" / "search" / "data" / "seed_000_f99a230b7505dd9c.txt"
 SEED_TITLE = "电子政务与公共服务"
 SEED_ID = "seed-000"
 QUESTIONS = ROOT / "tests" / "data" / "policy_questions.jsonl"

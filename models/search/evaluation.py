@@ -8,7 +8,7 @@ heading path is a prefix of its own and the substring occurs in its heading path
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,10 +140,3 @@ def abstain_metrics(outcomes: Sequence[Outcome]) -> AbstainMetrics:
         precision=right / len(abstained) if abstained else 1.0,
         recall=right / len(off_topic) if off_topic else 1.0,
     )
-
-
-def evaluate(
-    questions: Sequence[Question], search: Callable[[str], tuple[Sequence[Passage], bool]]
-) -> list[Outcome]:
-    """Run every question through `search` (query -> ranked passages, abstained)."""
-    return [Outcome(q, *search(q.text)) for q in questions]

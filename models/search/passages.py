@@ -140,7 +140,8 @@ def _chunk(paragraph: str) -> list[str]:
     pieces: list[str] = []
     current = ""
     for sentence in filter(None, _SENTENCE_END.split(paragraph)):
-        if current and len(current) + len(sentence) > target:
+        # cut where the piece comes nearest the target, never past the maximum
+        if current and (len(current) + len(sentence) / 2 > target or len(current) + len(sentence) > MAX_CHARS):
             pieces.append(current)
             current = ""
         current += sentence

@@ -97,5 +97,7 @@ def rank(scores: QueryScores, method: Method, params: RankingParams = DEFAULT_PA
     else:
         values = fused(scores, params)
     values = np.where(scores.alive, values, -np.inf)
-    order = np.argsort(-values, kind="stable")[: int(scores.alive.sum())]
+    # rank fusion ties often (first in one list, second in the other): the closer meaning wins
+    tie_break = -scores.semantic if method == Method.HYBRID else np.zeros_like(values)
+    order = np.lexsort((tie_break, -values))[: int(scores.alive.sum())]
     return Ranking(order=order, scores=values, abstained=abstains(scores, method, params))

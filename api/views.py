@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import object_session
+
 from api.i18n import language
 from models.case import Case
-from models.casework import allowed_actions, case_deadline
+from models.casework import (
+    ASSIGNMENT_LABELS,
+    STAFF_ONLY_EVENTS,
+    allowed_actions,
+    case_deadline,
+    may_assign,
+    may_claim,
+)
 from models.deadlines import WorkingCalendar
+from models.office import DepartmentFigures
+from models.rating import INDICATORS, LEVELS, Rating, Rectification, can_rate, rating_of
 from models.service import FOR_WHOM_CATEGORY, SERVICE_TYPE_LABELS, Service, ServiceType, localize
 from models.user import Role, User
 from models.workflow import ACTION_LABELS, STATES, Status
+
+EVENT_LABELS = {**ACTION_LABELS, **ASSIGNMENT_LABELS}
 
 
 def department_ref(department, lang: str | None = None) -> dict:
@@ -74,7 +87,7 @@ def _event_view(event, lang: str, include_internal: bool) -> dict:
     view = {
         "seq": event.seq,
         "action": event.action,
-        "action_label": ACTION_LABELS.get(event.action, {}).get(lang, event.action),
+        "action_label": EVENT_LABELS.get(event.action, {}).get(lang, event.action),
         "from_status": event.from_status,
         "to_status": event.to_status,
         "status_label": STATES[Status(event.to_status)].label[lang],
@@ -82,11 +95,13 @@ def _event_view(event, lang: str, include_internal: bool) -> dict:
         "actor": _actor_name(event, lang, include_internal),
         "public_note": event.public_note,
         "missing_materials": event.data.get("missing_materials", []),
+        "changed_fields": sorted(event.data.get("changes", {})),
         "created_at": event.created_at,
     }
     if include_internal:
         view["internal_note"] = event.internal_note
         view["actor_id"] = event.actor_id
+        view["data"] = event.data
     return view
 
 
@@ -121,7 +136,131 @@ def case_detail(case: Case, viewer: User, calendar: WorkingCalendar, *, include_
         "department": department_ref(case.service.department, lang),
         "materials": materials,
         "attachments": attachments,
-        "timeline": [_event_view(e, lang, include_internal) for e in case.events],
+        "timeline": [
+            _event_view(e, lang, include_internal)
+            for e in case.events
+            if include_internal or e.action not in STAFF_ONLY_EVENTS
+        ],
         "allowed_actions": allowed_actions(case, viewer),
         "version": case.version,
+        "rating": rating_view(rating_of(object_session(case), case)),
+        "can_rate": can_rate(object_session(case), case, viewer),
+    }
+
+
+def person_ref(user: User | None) -> dict | None:
+    return None if user is None else {"id": user.id, "name": user.name}
+
+
+def office_case_item(case: Case, viewer: User, calendar: WorkingCalendar) -> dict:
+    """A compact inbox row: enough to sort, to see the deadline and to show the right buttons."""
+    return {
+        **case_summary(case, calendar),
+        "applicant_name": case.applicant.name,
+        "assigned_to": person_ref(case.assigned_to),
+        "two_stage": case.two_stage,
+        "allowed_actions": allowed_actions(case, viewer),
+        "can_claim": may_claim(case, viewer),
+        "can_assign": may_assign(case, viewer),
+        "version": case.version,
+    }
+
+
+def office_case_detail(case: Case, viewer: User, calendar: WorkingCalendar) -> dict:
+    """The whole case for staff: internal notes and files, people, and the buttons this user gets."""
+    recommended_by = object_session(case).get(User, case.recommended_by_id) if case.recommended_by_id else None
+    return {
+        **case_detail(case, viewer, calendar, include_internal=True),
+        "applicant": {"id": case.applicant.id, "name": case.applicant.name, "phone": case.applicant.phone},
+        "assigned_to": person_ref(case.assigned_to),
+        "recommended_by": person_ref(recommended_by),
+        "two_stage": case.two_stage,
+        "paused_working_days": case.paused_working_days,
+        "can_claim": may_claim(case, viewer),
+        "can_assign": may_assign(case, viewer),
+    }
+
+
+def rating_view(rating: Rating | None) -> dict | None:
+    if rating is None:
+        return None
+    lang = language()
+    item = rating.rectification
+    return {
+        "case_no": rating.case.case_no,
+        "level": rating.level,
+        "level_label": LEVELS[rating.level][lang],
+        "indicators": rating.indicators,
+        "comment": rating.comment,
+        "created_at": rating.created_at,
+        "rectification": None if item is None else {
+            "status": item.status, "due_date": item.due_date, "reply": item.reply, "closed_at": item.closed_at,
+        },
+    }
+
+
+def ratings_summary_view(service: Service, summary: dict) -> dict:
+    lang = language()
+    return {
+        "service_code": service.code,
+        "service_name": localize(service.guide["name"], lang),
+        "count": summary["count"],
+        "average": summary["average"],
+        "distribution": [
+            {"level": level, "label": LEVELS[level][lang], "count": count}
+            for level, count in sorted(summary["distribution"].items(), reverse=True)
+        ],
+        "indicators": [
+            {"name": name, "label": INDICATORS[name][lang], "average": average}
+            for name, average in summary["indicators"].items()
+        ],
+    }
+
+
+def rectification_view(item: Rectification, calendar: WorkingCalendar, today) -> dict:
+    """A rectification item for the supervisor; working days left count like a case's."""
+    lang = language()
+    rating, case = item.rating, item.case
+    is_open = item.status == "open"
+    return {
+        "id": item.id,
+        "case_no": case.case_no,
+        "service_code": case.service.code,
+        "service_name": localize(case.guide["name"], lang),
+        "level": rating.level,
+        "level_label": LEVELS[rating.level][lang],
+        "indicators": rating.indicators,
+        "comment": rating.comment,
+        "status": item.status,
+        "opened_at": item.opened_at,
+        "due_date": item.due_date,
+        "working_days_left": calendar.working_days_between(today, item.due_date) if is_open else None,
+        "overdue": is_open and today > item.due_date,
+        "reply": item.reply,
+        "closed_by": person_ref(item.closed_by),
+        "closed_at": item.closed_at,
+    }
+
+
+def staff_view(user: User, open_cases: int) -> dict:
+    return {"id": user.id, "name": user.name, "role": user.role.value, "open_cases": open_cases}
+
+
+def stats_view(rows: list[DepartmentFigures], date_from, date_to, today) -> dict:
+    lang = language()
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "as_of": today,
+        "departments": [
+            {
+                **department_ref(row.department, lang),
+                **row.figures,
+                "services": [
+                    {"code": s.service.code, "name": localize(s.service.guide["name"], lang), **s.figures}
+                    for s in row.services
+                ],
+            }
+            for row in rows
+        ],
     }

@@ -18,16 +18,26 @@ from api.schemas.case import (
     CaseDetailSchema,
     CaseListArgsSchema,
     CaseListSchema,
+    ResubmitSchema,
     UploadArgsSchema,
 )
 from api.schemas.common import ProblemSchema
-from api.views import case_detail, case_summary
+from api.schemas.rating import RatingCreateSchema, RatingSchema
+from api.views import case_detail, case_summary, rating_view
 from models.case import Attachment, Case
-from models.casework import add_attachment, fetch_own_case, perform_action, submit_case
+from models.casework import (
+    add_attachment,
+    fetch_own_case,
+    lost_update_as_412,
+    perform_action,
+    resubmit_case,
+    submit_case,
+)
 from models.deadlines import WorkingCalendar
 from models.errors import N_, NotFound, ValidationFailed
 from models.idempotency import request_fingerprint, run_once
 from models.pagination import SortKey, keyset_page
+from models.rating import rate_case, rating_of
 from models.service import fetch_service
 from models.storage import LocalStorage
 from models.workflow import FINAL_STATUSES, OPEN_STATUSES
@@ -122,6 +132,54 @@ class CaseWithdraw(Resource):
         perform_action(db(), case, user, "withdraw", calendar=calendar(), expected_version=optional_version())
         db().commit()
         return detail_response(case)
+
+
+@ns.route("/<string:case_no>/resubmit")
+class CaseResubmit(Resource):
+    @ns.doc(description="Answer a supplement request (补正): the form fields that change and/or files uploaded "
+            "before (POST .../attachments). The time limit runs again. If-Match is checked when sent.")
+    @ns.expect(model(ResubmitSchema))
+    @ns.response(200, "Back with the department", model(CaseDetailSchema))
+    @ns.response(409, "No supplement was requested", model(ProblemSchema))
+    @ns.response(422, "Field errors, or nothing changed", model(ProblemSchema))
+    @citizen_only
+    def post(self, case_no):
+        user, session = signed_in_user(), db()
+        case = fetch_own_case(session, user, case_no)
+        data = load_body(ResubmitSchema())
+        with lost_update_as_412(session):
+            resubmit_case(session, case, user, form=data["form"], attachment_ids=data["attachment_ids"],
+                          note=data["note"], calendar=calendar(), expected_version=optional_version())
+            session.commit()
+        return detail_response(case)
+
+
+@ns.route("/<string:case_no>/rating")
+class CaseRating(Resource):
+    @ns.response(200, "My rating, with the department's rectification reply if any", model(RatingSchema))
+    @ns.response(404, "Not rated (or no such case of mine)", model(ProblemSchema))
+    @citizen_only
+    def get(self, case_no):
+        session = db()
+        rating = rating_of(session, fetch_own_case(session, signed_in_user(), case_no))
+        if rating is None:
+            raise NotFound(N_("This case has not been rated yet."))
+        return RatingSchema().dump(rating_view(rating))
+
+    @ns.doc(description="Rate a decided case once (一事一评): level 1 非常不满意 … 5 非常满意, optional "
+            "indicator scores and a comment. A rating of 1 or 2 opens a rectification for the department.")
+    @ns.expect(model(RatingCreateSchema))
+    @ns.response(201, "Rated", model(RatingSchema))
+    @ns.response(409, "Already rated, or not decided yet", model(ProblemSchema))
+    @citizen_only
+    def post(self, case_no):
+        user, session = signed_in_user(), db()
+        case = fetch_own_case(session, user, case_no)
+        data = load_body(RatingCreateSchema())
+        rating = rate_case(session, case, user, level=data["level"], indicators=data["indicators"],
+                           comment=data["comment"], calendar=calendar())
+        session.commit()
+        return RatingSchema().dump(rating_view(rating)), 201, {"Location": f"/api/v1/cases/{case_no}/rating"}
 
 
 @ns.route("/<string:case_no>/attachments")

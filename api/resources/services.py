@@ -8,6 +8,7 @@ from api.auth import admin_only
 from api.database import db
 from api.restx import decode_cursor, encode_cursor, load_args, load_body, model
 from api.schemas.common import ProblemSchema
+from api.schemas.rating import RatingSummarySchema
 from api.schemas.service import (
     ActiveSchema,
     FormCheckResultSchema,
@@ -17,9 +18,10 @@ from api.schemas.service import (
     ServiceListArgsSchema,
     ServiceListSchema,
 )
-from api.views import service_detail, service_summary
+from api.views import ratings_summary_view, service_detail, service_summary
 from models.forms import validate_form
 from models.pagination import SortKey, keyset_page
+from models.rating import ratings_summary
 from models.service import (
     Service,
     catalogue_query,
@@ -113,3 +115,13 @@ class ServiceFormCheck(Resource):
         clean = validate_form(service.guide["form_fields"], form, partial=True)
         return FormCheckResultSchema().dump({"valid": True, "form": clean})
 
+
+@ns.route("/<string:code>/ratings/summary")
+class ServiceRatings(Resource):
+    @ns.doc(security=None, description="Public and anonymous (好差评 results are published): how many ratings, "
+            "the average level, the distribution by level and the indicator averages.")
+    @ns.response(200, "The summary", model(RatingSummarySchema))
+    @ns.response(404, "No such service", model(ProblemSchema))
+    def get(self, code):
+        service = fetch_service(db(), code)
+        return RatingSummarySchema().dump(ratings_summary_view(service, ratings_summary(db(), service=service)))

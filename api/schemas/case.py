@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.schemas.common import REQUIRED, ListArgsSchema, text
+from api.schemas.rating import RatingSchema
 from models.errors import N_
 from models.workflow import Status
 
@@ -65,6 +66,7 @@ class TimelineEventSchema(Schema):
     actor = fields.String(allow_none=True)
     public_note = fields.String()
     missing_materials = fields.List(fields.String())
+    changed_fields = fields.List(fields.String(), metadata={"description": "Form fields changed on resubmission"})
     created_at = fields.AwareDateTime()
 
 
@@ -87,7 +89,21 @@ class CaseDetailSchema(CaseSummarySchema):
     timeline = fields.List(fields.Nested(TimelineEventSchema))
     allowed_actions = fields.List(fields.String())
     version = fields.Integer()
+    rating = fields.Nested(RatingSchema, allow_none=True)
+    can_rate = fields.Boolean()
 
 
 class UploadArgsSchema(Schema):
     material = fields.String(load_default="", validate=validate.Length(max=200, error=N_("The text is too long.")))
+
+
+class ResubmitSchema(Schema):
+    """The answer to a supplement request (补正): changed form fields and/or files uploaded before."""
+
+    form = fields.Dict(load_default=dict, error_messages={"invalid": N_("The form must be an object of field values.")},
+                       metadata={"description": "Only the fields that change"})
+    attachment_ids = fields.List(fields.Integer(), load_default=None,
+                                 validate=validate.Length(max=50, error=N_("Give at most {max} items.")),
+                                 metadata={"description": "Files answering the request; default: every file "
+                                           "uploaded since the request"})
+    note = fields.String(load_default="", validate=validate.Length(max=2000, error=N_("The text is too long.")))

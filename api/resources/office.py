@@ -1,0 +1,303 @@
+"""The mobile office (移动办公): officers and supervisors handle their department's cases from a phone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, request, send_file
+from flask_restx import Namespace, Resource
+
+from api.auth import roles_required, signed_in_user, staff_only
+from api.conditional import expose_version, idempotency_key, optional_version, required_version
+from api.database import db
+from api.restx import decode_cursor, encode_cursor, load_args, load_body, load_form, model
+from api.schemas.case import AttachmentSchema
+from api.schemas.common import ProblemSchema
+from api.schemas.office import (
+    MAX_PERIOD_DAYS,
+    ActionSchema,
+    AssignSchema,
+    InboxArgsSchema,
+    OfficeAttachmentSchema,
+    OfficeCaseDetailSchema,
+    OfficeCaseListSchema,
+    OfficeUploadArgsSchema,
+    RectificationCloseSchema,
+    RectificationListArgsSchema,
+    RectificationListSchema,
+    RectificationSchema,
+    StaffListSchema,
+    StatsArgsSchema,
+    StatsSchema,
+)
+from api.views import office_case_detail, office_case_item, rectification_view, staff_view, stats_view
+from models.base import utcnow
+from models.case import Attachment, Case
+from models.casework import (
+    add_attachment,
+    assign_case,
+    claim_case,
+    fetch_department_case,
+    lost_update_as_412,
+    perform_action,
+)
+from models.deadlines import WorkingCalendar
+from models.errors import N_, NotFound, ValidationFailed
+from models.idempotency import request_fingerprint, run_once
+from models.office import (
+    INBOX_ORDER,
+    department_staff,
+    inbox_query,
+    inbox_sort_values,
+    office_stats,
+    stats_departments,
+)
+from models.pagination import SortKey, keyset_page
+from models.rating import Rectification, close_rectification, fetch_rectification, rectifications_query
+from models.storage import LocalStorage
+from models.user import Role, User
+
+ns = Namespace("office", description="Mobile office for officers and supervisors (移动办公)")
+
+supervisor_only = roles_required(Role.SUPERVISOR)
+stats_readers = roles_required(Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
+rectification_readers = roles_required(Role.SUPERVISOR, Role.ADMIN)
+RECTIFICATION_ORDER = [SortKey(Rectification.due_date, kind=dt.date), SortKey(Rectification.id)]
+IF_MATCH = {"in": "header", "type": "string", "description": 'The case\'s ETag, e.g. "v3" or "v3.1a2b"'}
+
+
+def calendar() -> WorkingCalendar:
+    return current_app.extensions["yiwang.calendar"]
+
+
+def storage() -> LocalStorage:
+    return current_app.extensions["yiwang.storage"]
+
+
+def today() -> dt.date:
+    return calendar().local_date(utcnow())
+
+
+def case_response(case: Case, *, replayed: bool = False):
+    """The staff view of a case; its ETag (also on POST answers) is the If-Match for the next change."""
+    expose_version(case.version)
+    body = OfficeCaseDetailSchema().dump(office_case_detail(case, signed_in_user(), calendar()))
+    if request.method == "GET":
+        return body
+    headers = {"ETag": f'"v{case.version}"'}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return body, 200, headers
+
+
+@ns.route("/cases")
+class Inbox(Resource):
+    @ns.doc(description="My department's cases. Default: open cases, earliest due date first (overdue on "
+            "top), then cases not yet accepted (no due date) by submission time.",
+            params={"status": "A status, or open (default) / closed / all", "assigned": "me or unassigned",
+                    "overdue": "true: only overdue cases", "due_within": "Working days left at most N",
+                    "cursor": "From next_cursor", "limit": "1-100", "updated_since": "ISO 8601 with offset"})
+    @ns.response(200, "Compact inbox rows", model(OfficeCaseListSchema))
+    @ns.response(403, "Not an officer or supervisor", model(ProblemSchema))
+    @staff_only
+    def get(self):
+        args = load_args(InboxArgsSchema())
+        user = signed_in_user()
+        stmt = inbox_query(user, calendar=calendar(), today=today(), status=args["status"],
+                           assigned=args["assigned"], overdue=args["overdue"], due_within=args["due_within"],
+                           updated_since=args["updated_since"])
+        rows, after = keyset_page(db(), stmt, INBOX_ORDER, decode_cursor(args["cursor"]), args["limit"],
+                                  inbox_sort_values)
+        items = [office_case_item(case, user, calendar()) for case in rows]
+        return OfficeCaseListSchema().dump({"items": items, "next_cursor": encode_cursor(after)})
+
+
+@ns.route("/cases/<string:case_no>")
+@ns.param("case_no", "Case number, e.g. YW20261130000123")
+class OfficeCase(Resource):
+    @ns.response(200, "The whole case with internal notes and files; the ETag carries its version",
+                 model(OfficeCaseDetailSchema))
+    @ns.response(404, "No such case in my department", model(ProblemSchema))
+    @staff_only
+    def get(self, case_no):
+        return case_response(fetch_department_case(db(), signed_in_user(), case_no))
+
+
+@ns.route("/cases/<string:case_no>/claim")
+class CaseClaim(Resource):
+    @ns.doc(description="Take an unassigned open case. If-Match is checked when sent.",
+            params={"If-Match": IF_MATCH})
+    @ns.response(200, "Claimed (or already mine)", model(OfficeCaseDetailSchema))
+    @ns.response(409, "Assigned to someone else, or closed", model(ProblemSchema))
+    @staff_only
+    def post(self, case_no):
+        user, session = signed_in_user(), db()
+        case = fetch_department_case(session, user, case_no)
+        with lost_update_as_412(session):
+            claim_case(session, case, user, expected_version=optional_version())
+            session.commit()
+        return case_response(case)
+
+
+@ns.route("/cases/<string:case_no>/assign")
+class CaseAssign(Resource):
+    @ns.doc(description="A supervisor gives the case to a colleague of the department (see GET /office/staff). "
+            "If-Match is checked when sent.", params={"If-Match": IF_MATCH})
+    @ns.expect(model(AssignSchema))
+    @ns.response(200, "Assigned", model(OfficeCaseDetailSchema))
+    @ns.response(403, "Not a supervisor", model(ProblemSchema))
+    @supervisor_only
+    def post(self, case_no):
+        user, session = signed_in_user(), db()
+        case = fetch_department_case(session, user, case_no)
+        data = load_body(AssignSchema())
+        with lost_update_as_412(session):
+            assign_case(session, case, user, session.get(User, data["officer_id"]),
+                        expected_version=optional_version(), internal_note=data["internal_note"])
+            session.commit()
+        return case_response(case)
+
+
+@ns.route("/cases/<string:case_no>/actions")
+class CaseAction(Resource):
+    @ns.doc(description="Take a workflow action (see allowed_actions). If-Match is required: 428 without it, "
+            "412 when the case changed meanwhile. An Idempotency-Key makes a replayed request (an action "
+            "queued offline) return the result instead of acting twice.",
+            params={"If-Match": {**IF_MATCH, "required": True},
+                    "Idempotency-Key": {"in": "header", "type": "string", "description": "1-128 ASCII characters"}})
+    @ns.expect(model(ActionSchema))
+    @ns.response(200, "The updated case", model(OfficeCaseDetailSchema))
+    @ns.response(403, "Not allowed to me (role, assignment, separation of duties)", model(ProblemSchema))
+    @ns.response(409, "Not allowed in the case's status", model(ProblemSchema))
+    @ns.response(412, "The case changed since it was loaded", model(ProblemSchema))
+    @ns.response(428, "If-Match missing", model(ProblemSchema))
+    @staff_only
+    def post(self, case_no):
+        user, session = signed_in_user(), db()
+        key = idempotency_key()
+        data = load_body(ActionSchema())
+        case = fetch_department_case(session, user, case_no)
+        version = required_version()
+
+        def act() -> Case:
+            perform_action(session, case, user, data["action"], calendar=calendar(), expected_version=version,
+                           public_note=data["public_note"], internal_note=data["internal_note"],
+                           missing_materials=data["missing_materials"])
+            return case
+
+        with lost_update_as_412(session):
+            outcome = run_once(session, user_id=user.id, scope=f"case:{case_no}:action", key=key,
+                               request_hash=request_fingerprint(data), status_code=200, operation=act)
+        return case_response(outcome.case, replayed=outcome.replayed)
+
+
+@ns.route("/cases/<string:case_no>/attachments")
+class FieldAttachments(Resource):
+    @ns.doc(consumes=["multipart/form-data"], description="A photo or document taken in the field.", params={
+        "file": {"in": "formData", "type": "file", "required": True, "description": "JPEG, PNG or PDF, ≤ 10 MB"},
+        "visibility": {"in": "formData", "type": "string", "enum": ["internal", "public"],
+                       "description": "internal (default): staff only; public: the citizen sees it too"},
+    })
+    @ns.response(201, "Stored", model(OfficeAttachmentSchema))
+    @ns.response(413, "Too large", model(ProblemSchema))
+    @ns.response(415, "Not JPEG, PNG or PDF", model(ProblemSchema))
+    @staff_only
+    def post(self, case_no):
+        user, session = signed_in_user(), db()
+        case = fetch_department_case(session, user, case_no)
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed({"file": [N_("Attach a file in the multipart field 'file'.")]})
+        visibility = load_form(OfficeUploadArgsSchema())["visibility"]
+        with lost_update_as_412(session):
+            attachment = add_attachment(
+                session, storage(), case, user, upload.stream, filename=upload.filename or "",
+                visibility=visibility, max_size=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
+            )
+            session.commit()
+        return {**AttachmentSchema().dump(attachment), "case_version": case.version}, 201
+
+
+@ns.route("/cases/<string:case_no>/attachments/<int:attachment_id>")
+class FieldAttachmentFile(Resource):
+    @ns.response(200, "The file (internal ones included)")
+    @staff_only
+    def get(self, case_no, attachment_id):
+        case = fetch_department_case(db(), signed_in_user(), case_no)
+        attachment = db().get(Attachment, attachment_id)
+        if attachment is None or attachment.case_id != case.id:
+            raise NotFound()
+        return send_file(storage().open(attachment.storage_key), mimetype=attachment.content_type,
+                         download_name=attachment.filename, etag=attachment.sha256)
+
+
+@ns.route("/staff")
+class DepartmentStaff(Resource):
+    @ns.doc(description="Officers and supervisors of my department with their open cases (to assign).")
+    @ns.response(200, "Colleagues", model(StaffListSchema))
+    @staff_only
+    def get(self):
+        rows = department_staff(db(), signed_in_user().department_id)
+        return StaffListSchema().dump({"items": [staff_view(user, count) for user, count in rows]})
+
+
+@ns.route("/stats")
+class OfficeStats(Resource):
+    @ns.doc(description="Per department and per service: open and overdue now; closed, average working days "
+            "to close, on-time rate and ratings in the period [from, to] (default: this month so far). "
+            "Officers and supervisors see their department, admins every department.",
+            params={"from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "department": "Department code (admins)"})
+    @ns.response(200, "Figures", model(StatsSchema))
+    @stats_readers
+    def get(self):
+        args = load_args(StatsArgsSchema())
+        user, now = signed_in_user(), utcnow()
+        day = calendar().local_date(now)
+        date_from, date_to = stats_period(args["date_from"], args["date_to"], day)
+        departments = stats_departments(db(), user, args["department"])
+        if args["department"] and [d.code for d in departments] != [args["department"]]:
+            raise NotFound(N_("There is no department with the code '{code}'."), code=args["department"])
+        rows = office_stats(db(), departments, date_from=date_from, date_to=date_to, calendar=calendar(), now=now)
+        return StatsSchema().dump(stats_view(rows, date_from, date_to, day))
+
+
+def stats_period(date_from: dt.date | None, date_to: dt.date | None, day: dt.date) -> tuple[dt.date, dt.date]:
+    """[from, to], by default from the first of to's month; at most MAX_PERIOD_DAYS long."""
+    date_to = date_to or day
+    date_from = date_from or date_to.replace(day=1)
+    if date_from > date_to:
+        raise ValidationFailed({"from": [N_("The start of the period must not be after its end.")]})
+    if (date_to - date_from).days >= MAX_PERIOD_DAYS:
+        raise ValidationFailed({"from": [N_("The period can be at most {days} days.").format(days=MAX_PERIOD_DAYS)]})
+    return date_from, date_to
+
+
+@ns.route("/rectifications")
+class Rectifications(Resource):
+    @ns.doc(description="Rectification items (差评整改) opened by ratings of 1 or 2, earliest due first.",
+            params={"status": "open (default), closed or all", "cursor": "From next_cursor", "limit": "1-100"})
+    @ns.response(200, "Items", model(RectificationListSchema))
+    @rectification_readers
+    def get(self):
+        args = load_args(RectificationListArgsSchema())
+        stmt = rectifications_query(signed_in_user(), args["status"])
+        rows, after = keyset_page(db(), stmt, RECTIFICATION_ORDER, decode_cursor(args["cursor"]), args["limit"],
+                                  lambda item: [item.due_date, item.id])
+        day = today()
+        items = [rectification_view(item, calendar(), day) for item in rows]
+        return RectificationListSchema().dump({"items": items, "next_cursor": encode_cursor(after)})
+
+
+@ns.route("/rectifications/<int:item_id>/close")
+class RectificationClose(Resource):
+    @ns.expect(model(RectificationCloseSchema))
+    @ns.response(200, "Closed; the citizen sees the reply on the case", model(RectificationSchema))
+    @ns.response(409, "Already closed", model(ProblemSchema))
+    @supervisor_only
+    def post(self, item_id):
+        user, session = signed_in_user(), db()
+        item = fetch_rectification(session, user, item_id)
+        reply = load_body(RectificationCloseSchema())["reply"]
+        close_rectification(session, item, user, reply=reply)
+        session.commit()
+        return RectificationSchema().dump(rectification_view(item, calendar(), today()))

@@ -19,6 +19,7 @@ from models.case import Case
 from models.casework import perform_action, submit_case
 from models.deadlines import WorkingCalendar
 from models.identity import IdentityVault, PasswordPolicy
+from models.rating import rate_case
 from models.service import Service, create_service, fetch_service, update_service
 from models.user import Department, Role, User
 
@@ -84,7 +85,8 @@ def seed_accounts(session: Session, passwords: PasswordPolicy, vault: IdentityVa
 
 
 def seed_cases(session: Session, users: dict[str, User], calendar: WorkingCalendar) -> int:
-    """Cases in every status for the market-regulation officer's inbox, once."""
+    """Cases in every status for the market-regulation officer's inbox, once; two are rated, one poorly
+    (so the supervisor has a rectification item to answer)."""
     if session.scalar(select(func.count(Case.id))):
         return 0
     actors = {"officer": users["13900000001"], "supervisor": users["13900000002"]}
@@ -103,6 +105,10 @@ def seed_cases(session: Session, users: dict[str, User], calendar: WorkingCalend
                 public_note=step.get("public_note", ""), internal_note=step.get("internal_note", ""),
                 missing_materials=step.get("missing_materials"),
             )
+        if rating := item.get("rating"):
+            moment += dt.timedelta(days=rating["days_later"])
+            rate_case(session, case, applicant, level=rating["level"], indicators=rating["indicators"],
+                      comment=rating["comment"], calendar=calendar, now=min(moment, utcnow()))
     return len(spec)
 
 

@@ -139,3 +139,26 @@ def test_detail_shows_the_whole_case_with_its_etag(client, inbox):
     assert body["allowed_actions"] == [] and body["can_assign"] is False
     again = client.get(f"{OFFICE}/{cases['paused']}", headers={**headers, "If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_the_demo_data_fills_the_inbox_in_every_status(app, client, session, calendar):
+    from models.demo import seed_demo
+
+    seed_demo(session, passwords=app.extensions["yiwang.passwords"], vault=app.extensions["yiwang.vault"],
+              calendar=calendar)
+
+    def login(phone, password):
+        token = client.post("/api/v1/auth/login", json={"phone": phone, "password": password}).get_json()
+        return {"Authorization": f"Bearer {token['access_token']}"}
+
+    officer = login("13900000001", "Officer#2026")
+    everything = listing(client, officer, "?status=all")["items"]
+    assert {item["status"] for item in everything} == {
+        "submitted", "accepted", "supplement_requested", "pending_decision", "approved", "rejected", "not_accepted",
+        "withdrawn"}
+    assert any(item["allowed_actions"] for item in listing(client, officer)["items"])
+    supervisor = login("13900000002", "Supervisor#2026")
+    [item] = client.get("/api/v1/office/rectifications", headers=supervisor).get_json()["items"]
+    assert item["level"] == 2 and item["status"] == "open"
+    summary = client.get("/api/v1/services/YW-SCJG-003/ratings/summary").get_json()
+    assert (summary["count"], summary["average"]) == (1, 5.0)

@@ -140,6 +140,11 @@ class LogSender:
     def send_batch(self, messages: Sequence[PushMessage]) -> list[SendResult]:
         results = []
         for message in messages:
+            try:
+                check_payload(message)  # refuse what FCM would refuse, so `make run` shows it too
+            except PayloadTooLargeError as error:
+                results.append(SendResult(Outcome.FAILED, error=f"{type(error).__name__}: {error}"))
+                continue
             message_id = f"log/{next(self._ids)}"
             log.info("push %s to %s %s: %s | %s | data=%s", message_id, message.platform,
                      message.token or f"topic {message.topic}", message.title, message.body, dict(message.data))

@@ -18,6 +18,22 @@ def test_the_sdk_internals_the_adapter_uses_are_still_there(fcm_sender):
     fcm_adapter.check_sdk_internals(messaging._get_messaging_service(fcm_sender._app))
 
 
+def test_with_the_default_base_url_google_gets_the_same_pooled_adapter_without_retries(fcm_settings):
+    settings = {k: v for k, v in fcm_settings.items() if k != "FCM_BASE_URL"}
+    app = fcm_adapter.initialize_fcm_app(settings)
+    try:
+        service = messaging._get_messaging_service(app)
+        adapter = service._client.session.get_adapter(service._fcm_url)
+    finally:
+        firebase_admin.delete_app(app)
+
+    assert service._fcm_url == "https://fcm.googleapis.com/v1/projects/yiwang-test/messages:send"
+    assert service._fcm_topic_url == "https://fcm.googleapis.com/v1/projects/yiwang-test/registrations"
+    assert adapter._pool_maxsize >= fcm_adapter.SEND_EACH_LIMIT
+    assert (adapter.max_retries.read, adapter.max_retries.status) == (0, 0)
+    assert not adapter.max_retries.status_forcelist
+
+
 def test_the_guard_fails_loudly_and_names_the_version_when_internals_move():
     class UpgradedService:  # what a messaging service looks like if an upgrade renamed the URL fields
         fcm_send_url = "https://fcm.googleapis.com/v1/projects/p/messages:send"
@@ -27,6 +43,16 @@ def test_the_guard_fails_loudly_and_names_the_version_when_internals_move():
     message = str(raised.value)
     assert f"firebase-admin {firebase_admin.__version__}" in message
     assert "_fcm_url" in message and "_fcm_topic_url" in message and "_client.session" in message
+
+
+def test_the_guard_notices_a_method_that_stopped_using_the_url_attribute(monkeypatch):
+    def send_each(self, messages, dry_run=False):  # an upgrade that builds the URL some other way
+        return self._client.body("post", url=self._new_style_url, json={})
+
+    monkeypatch.setattr(messaging._MessagingService, "send_each", send_each)
+
+    with pytest.raises(fcm_adapter.SdkInternalsChanged, match="send_each no longer builds its URL from _fcm_url"):
+        fcm_adapter.check_sdk_internals()
 
 
 def test_messages_go_to_the_configured_endpoint_with_the_static_token(fake_fcm, fcm_sender):

@@ -49,3 +49,10 @@ def test_log_sender_handles_topics(caplog):
     assert result.outcome is Outcome.SENT
     assert [(r.token, r.ok) for r in subscribed] == [("a", True), ("b", True)]
     assert "topic region-310000" in caplog.text
+
+
+def test_log_sender_refuses_what_fcm_would_refuse():
+    [result] = LogSender().send_batch([PushMessage(token="device-1", title="t", body="办" * 1400)])
+
+    assert result.outcome is Outcome.FAILED
+    assert "FCM accepts at most 4096" in result.error

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import Date, Select, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models.case import Case
 from models.deadlines import WorkingCalendar
@@ -55,7 +55,11 @@ def inbox_query(
     ``unassigned``; ``overdue`` and ``due_within`` (working days, overdue cases included) only match
     cases whose clock is running, because a paused case waits for the citizen.
     """
-    stmt = select(Case).where(Case.department_id == user.department_id)
+    stmt = (
+        select(Case)
+        .where(Case.department_id == user.department_id)
+        .options(selectinload(Case.applicant), selectinload(Case.assigned_to))  # shown on every row
+    )
     groups = {"open": OPEN_STATUSES, "closed": FINAL_STATUSES, "all": set(Status)}
     stmt = stmt.where(Case.status.in_(_values(groups[status] if status in groups else {Status(status)})))
     if assigned == "me":

@@ -147,7 +147,8 @@ class LogSender:
                 continue
             message_id = f"log/{next(self._ids)}"
             log.info("push %s to %s %s: %s | %s | data=%s", message_id, message.platform,
-                     message.token or f"topic {message.topic}", message.title, message.body, dict(message.data))
+                     _shown(message.token) if message.token else f"topic {message.topic}", message.title,
+                     message.body, dict(message.data))
             results.append(SendResult(Outcome.SENT, message_id=message_id))
         return results
 
@@ -165,6 +166,11 @@ class LogSender:
 
     def close(self) -> None:
         pass
+
+
+def _shown(token: str) -> str:
+    """Enough of a registration token to tell devices apart in a log, not enough to push to one."""
+    return token if len(token) <= 16 else f"{token[:12]}…"
 
 
 class FcmSender:

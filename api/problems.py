@@ -7,10 +7,11 @@ import logging
 from flask import Flask, current_app, json, request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from api.i18n import translate
-from models.errors import N_, DomainError, ValidationFailed
+from models.errors import N_, DomainError, PreconditionFailed, ValidationFailed
 
 log = logging.getLogger(__name__)
 TYPE_PREFIX = "urn:yiwang:problem:"
@@ -78,6 +79,10 @@ def from_any(exc: Exception):
     """Render any exception raised while handling a request."""
     if isinstance(exc, DomainError):
         return from_domain_error(exc)
+    if isinstance(exc, StaleDataError):
+        # Another request changed the case between our read and our UPDATE (its version moved on):
+        # nothing of this request was committed; the session is rolled back at teardown.
+        return from_domain_error(PreconditionFailed())
     if isinstance(exc, JWTExtendedException | PyJWTError):
         return problem(401, "invalid-token", translate(N_("Sign-in required")),
                        translate(N_("Your sign-in is missing, invalid or has expired. Sign in again.")))

@@ -28,6 +28,34 @@ class YiwangApi(Api):
         """Every error raised under /api/v1 becomes problem+json (restx would answer its own JSON)."""
         return from_any(e)
 
+    @property
+    def __schema__(self):
+        """The Swagger spec, completed with the nested schemas that the used models refer to.
+
+        flask-restx publishes only the models named in ``expect``/``response``; a marshmallow schema's
+        nested schemas arrive as ``$ref``s that must be published too.
+        """
+        schema = super().__schema__
+        definitions = schema.setdefault("definitions", {})
+        pending = _refs(definitions)
+        while pending:
+            name = pending.pop()
+            if name not in definitions and name in self.models:
+                definitions[name] = self.models[name].__schema__
+                pending |= _refs(definitions[name])
+        return schema
+
+
+def _refs(node) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[-1]} if isinstance(node.get("$ref"), str) else set()
+        for value in node.values():
+            found |= _refs(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_refs(item) for item in node)) if node else set()
+    return set()
+
 
 api = YiwangApi(
     blueprint,

@@ -141,37 +141,6 @@ ACTION_LABELS: dict[str, dict[str, str]] = {
     "return_for_review": {"zh": "退回重新审查", "en": "Returned for another review"},
 }
 
-ACTIONS = frozenset(t.action for t in TRANSITIONS)
-CITIZEN_ACTION_LABELS: dict[str, dict[str, str]] = {
-    "submit": {"zh": "提交申请", "en": "Application submitted"},
-    "accept": {"zh": "受理", "en": "Accepted"},
-    "not_accept": {"zh": "不予受理", "en": "Not accepted"},
-    "withdraw": {"zh": "撤回申请", "en": "Withdrawn"},
-    "request_supplement": {"zh": "补正告知", "en": "More documents requested"},
-    "resubmit": {"zh": "补正后重新提交", "en": "Resubmitted with documents"},
-    "approve": {"zh": "准予许可/办结", "en": "Approved"},
-    "reject": {"zh": "不予许可", "en": "Rejected"},
-    "recommend_approve": {"zh": "审查意见：建议准予", "en": "Recommended for approval"},
-    "recommend_reject": {"zh": "审查意见：建议不予", "en": "Recommended for rejection"},
-    "return_for_review": {"zh": "退回重新审查", "en": "Returned for another review"},
-}
-
-ACTIONS = frozenset(t.action for t in TRANSITIONS if Role.CITIZEN in t.roles)
-STAFF_ACTION_LABELS: dict[str, dict[str, str]] = {
-    "submit": {"zh": "提交申请", "en": "Application submitted"},
-    "accept": {"zh": "受理", "en": "Accepted"},
-    "not_accept": {"zh": "不予受理", "en": "Not accepted"},
-    "withdraw": {"zh": "撤回申请", "en": "Withdrawn"},
-    "request_supplement": {"zh": "补正告知", "en": "More documents requested"},
-    "resubmit": {"zh": "补正后重新提交", "en": "Resubmitted with documents"},
-    "approve": {"zh": "准予许可/办结", "en": "Approved"},
-    "reject": {"zh": "不予许可", "en": "Rejected"},
-    "recommend_approve": {"zh": "审查意见：建议准予", "en": "Recommended for approval"},
-    "recommend_reject": {"zh": "审查意见：建议不予", "en": "Recommended for rejection"},
-    "return_for_review": {"zh": "退回重新审查", "en": "Returned for another review"},
-}
-
-ACTIONS = frozenset(t.action for t in TRANSITIONS if t.roles & STAFF)
 OPEN_STATUSES = frozenset(s for s, state in STATES.items() if not state.final)
 FINAL_STATUSES = frozenset(s for s, state in STATES.items() if state.final)
 

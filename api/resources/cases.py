@@ -28,7 +28,6 @@ from models.case import Attachment, Case
 from models.casework import (
     add_attachment,
     fetch_own_case,
-    lost_update_as_412,
     perform_action,
     resubmit_case,
     submit_case,
@@ -147,10 +146,9 @@ class CaseResubmit(Resource):
         user, session = signed_in_user(), db()
         case = fetch_own_case(session, user, case_no)
         data = load_body(ResubmitSchema())
-        with lost_update_as_412(session):
-            resubmit_case(session, case, user, form=data["form"], attachment_ids=data["attachment_ids"],
-                          note=data["note"], calendar=calendar(), expected_version=optional_version())
-            session.commit()
+        resubmit_case(session, case, user, form=data["form"], attachment_ids=data["attachment_ids"],
+                      note=data["note"], calendar=calendar(), expected_version=optional_version())
+        session.commit()
         return detail_response(case)
 
 

@@ -38,7 +38,6 @@ from models.casework import (
     assign_case,
     claim_case,
     fetch_department_case,
-    lost_update_as_412,
     perform_action,
 )
 from models.deadlines import WorkingCalendar
@@ -133,9 +132,8 @@ class CaseClaim(Resource):
     def post(self, case_no):
         user, session = signed_in_user(), db()
         case = fetch_department_case(session, user, case_no)
-        with lost_update_as_412(session):
-            claim_case(session, case, user, expected_version=optional_version())
-            session.commit()
+        claim_case(session, case, user, expected_version=optional_version())
+        session.commit()
         return case_response(case)
 
 
@@ -151,10 +149,9 @@ class CaseAssign(Resource):
         user, session = signed_in_user(), db()
         case = fetch_department_case(session, user, case_no)
         data = load_body(AssignSchema())
-        with lost_update_as_412(session):
-            assign_case(session, case, user, session.get(User, data["officer_id"]),
-                        expected_version=optional_version(), internal_note=data["internal_note"])
-            session.commit()
+        assign_case(session, case, user, session.get(User, data["officer_id"]),
+                    expected_version=optional_version(), internal_note=data["internal_note"])
+        session.commit()
         return case_response(case)
 
 
@@ -185,9 +182,8 @@ class CaseAction(Resource):
                            missing_materials=data["missing_materials"])
             return case
 
-        with lost_update_as_412(session):
-            outcome = run_once(session, user_id=user.id, scope=f"case:{case_no}:action", key=key,
-                               request_hash=request_fingerprint(data), status_code=200, operation=act)
+        outcome = run_once(session, user_id=user.id, scope=f"case:{case_no}:action", key=key,
+                           request_hash=request_fingerprint(data), status_code=200, operation=act)
         return case_response(outcome.case, replayed=outcome.replayed)
 
 
@@ -209,12 +205,11 @@ class FieldAttachments(Resource):
         if upload is None:
             raise ValidationFailed({"file": [N_("Attach a file in the multipart field 'file'.")]})
         visibility = load_form(OfficeUploadArgsSchema())["visibility"]
-        with lost_update_as_412(session):
-            attachment = add_attachment(
-                session, storage(), case, user, upload.stream, filename=upload.filename or "",
-                visibility=visibility, max_size=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
-            )
-            session.commit()
+        attachment = add_attachment(
+            session, storage(), case, user, upload.stream, filename=upload.filename or "",
+            visibility=visibility, max_size=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
+        )
+        session.commit()
         return {**AttachmentSchema().dump(attachment), "case_version": case.version}, 201
 
 

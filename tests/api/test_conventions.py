@@ -122,3 +122,10 @@ def test_no_endpoint_answers_5xx_to_garbage(client, accounts):
                     assert response.mimetype == "application/problem+json", (method, url)
                 checked += 1
     assert checked > 300
+
+
+def test_every_swagger_reference_is_defined(client):
+    spec = client.get("/api/v1/swagger.json").get_json()
+    text = json.dumps(spec)
+    referenced = set(re.findall(r'"#/definitions/([^"]+)"', text))
+    assert referenced and referenced <= set(spec["definitions"]), referenced - set(spec["definitions"])

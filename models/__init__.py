@@ -2,6 +2,7 @@
 
 from models.base import Base
 from models.case import Attachment, Case, CaseEvent, CaseNumberCounter, IdempotencyRecord
+from models.policy import Policy, PolicyPassage, SearchGeneration
 from models.rating import Rating, Rectification
 from models.service import Service, ServiceVersion
 from models.user import AuthSession, Department, Role, User
@@ -15,9 +16,12 @@ __all__ = [
     "CaseNumberCounter",
     "Department",
     "IdempotencyRecord",
+    "Policy",
+    "PolicyPassage",
     "Rating",
     "Rectification",
     "Role",
+    "SearchGeneration",
     "Service",
     "ServiceVersion",
     "User",

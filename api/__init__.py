@@ -17,11 +17,12 @@ from api.health import health
 from api.i18n import init_i18n
 from api.problems import init_problems
 from models.deadlines import WorkingCalendar
+from models.policy_search import PolicySearch
 from models.storage import LocalStorage
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    config = {**load_config(), **(overrides or {})}
+    config = load_config(overrides)
     check_production(config)
     app = Flask(__name__, instance_path=config["INSTANCE_PATH"], instance_relative_config=False)
     app.config.update(config)
@@ -39,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     Path(config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     app.extensions["yiwang.calendar"] = WorkingCalendar(config["TIMEZONE"])
     app.extensions["yiwang.storage"] = LocalStorage(config["UPLOAD_FOLDER"])
+    app.extensions["yiwang.policy_search"] = PolicySearch(config["SEARCH_INDEX_DIR"])
     init_database(app)
     init_i18n(app)
     init_auth(app)
@@ -52,11 +54,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _register_routes(app: Flask) -> None:
-    from api.resources import auth, cases, me, office, services
+    from api.resources import auth, cases, me, office, policies, services
     from api.restx import api, blueprint
 
     for namespace, path in ((auth.ns, "/auth"), (me.ns, "/me"), (services.ns, "/services"), (cases.ns, "/cases"),
-                            (office.ns, "/office")):
+                            (office.ns, "/office"), (policies.ns, "/policies")):
         if namespace not in api.namespaces:
             api.add_namespace(namespace, path=path)
     app.register_blueprint(blueprint)

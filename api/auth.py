@@ -104,3 +104,9 @@ signed_in = roles_required(*Role)
 citizen_only = roles_required(Role.CITIZEN)
 staff_only = roles_required(Role.OFFICER, Role.SUPERVISOR)
 admin_only = roles_required(Role.ADMIN)
+
+
+def optional_user() -> User | None:
+    """The signed-in user when a valid token is sent; None for anonymous callers."""
+    verify_jwt_in_request(optional=True)
+    return current_user if get_jwt() else None

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from flask_migrate import Migrate
 
 from api.config import ROOT
 from models.base import Base
 from models.demo import DEMO_ACCOUNTS, seed_demo
+from models.policy import import_policy_file
 
 
 def register_commands(app: Flask) -> None:
     Migrate(app, SimpleNamespace(metadata=Base.metadata), directory=str(ROOT / "migrations"))
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(policies_group)
 
 
 @click.command("seed-demo")
@@ -29,7 +33,39 @@ def seed_demo_command() -> None:
             vault=app.extensions["yiwang.vault"],
             calendar=app.extensions["yiwang.calendar"],
         )
+        app.extensions["yiwang.policy_search"].index(session)  # built now, so the first search is fast
     click.echo("Demo data: " + ", ".join(f"{name} {count}" for name, count in report.items()))
     click.echo("Demo accounts (phone / password):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account['role']:<10} {account['phone']} / {account['password']}  {account['name']}")
+
+
+policies_group = AppGroup("policies", help="Manage published policies (政务公开).")
+
+
+@policies_group.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--draft", is_flag=True, help="Import as drafts instead of publishing.")
+def import_policies_command(paths: tuple[Path, ...], draft: bool) -> None:
+    """Import text or Markdown files as policies; files whose text is already there are skipped."""
+    created, skipped = [], []
+    progress = click.progressbar(paths, label="Importing policies", item_show_func=lambda p: p.name if p else "")
+    with current_app.extensions["yiwang.writer_sessions"]() as session, progress as bar:
+        for path in bar:
+            outcome, policy = import_policy_file(session, path, publish=not draft)
+            session.commit()
+            (created if outcome == "created" else skipped).append((path, policy))
+    for path, policy in created:
+        click.echo(f"created  #{policy.id} {policy.title} ({len(policy.passages)} passages) <- {path}")
+    for path, policy in skipped:
+        click.echo(f"skipped  #{policy.id} {policy.title} (same text already imported) <- {path}")
+    click.echo(f"{len(created)} created, {len(skipped)} skipped")
+
+
+@policies_group.command("reindex")
+def reindex_policies_command() -> None:
+    """Bring the persisted policy search index up to date with the database."""
+    with current_app.extensions["yiwang.sessions"]() as session:
+        index = current_app.extensions["yiwang.policy_search"].index(session)
+        click.echo(f"policy index: {len(index.documents())} policies, {len(index)} passages")
+

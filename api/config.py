@@ -26,9 +26,13 @@ def _str(name: str, default: str) -> str:
     return value if value not in (None, "") else default
 
 
-def load_config() -> dict:
-    """All settings as a dict; ``create_app(overrides)`` layers test settings on top."""
-    instance = Path(_str("INSTANCE_PATH", str(ROOT / "instance")))
+def load_config(overrides: dict | None = None) -> dict:
+    """All settings as a dict, with ``overrides`` (tests, tools) on top.
+
+    Paths default to places inside the instance folder, so overriding INSTANCE_PATH moves them all.
+    """
+    overrides = overrides or {}
+    instance = Path(overrides.get("INSTANCE_PATH") or _str("INSTANCE_PATH", str(ROOT / "instance")))
     return {
         "APP_ENV": _str("APP_ENV", "development"),
         "SECRET_KEY": _str("SECRET_KEY", DEFAULT_SECRET),
@@ -36,6 +40,7 @@ def load_config() -> dict:
         "DATABASE_URL": _str("DATABASE_URL", f"sqlite:///{instance / 'yiwang.db'}"),
         "INSTANCE_PATH": str(instance),
         "UPLOAD_FOLDER": _str("UPLOAD_FOLDER", str(instance / "uploads")),
+        "SEARCH_INDEX_DIR": _str("SEARCH_INDEX_DIR", str(instance / "search-index")),
         "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 10),
         "MAX_JSON_KB": _int("MAX_JSON_KB", 256),
         "TIMEZONE": _str("TIMEZONE", "Asia/Shanghai"),
@@ -48,7 +53,7 @@ def load_config() -> dict:
         "PASSWORD_MEMORY_COST": _int("PASSWORD_MEMORY_COST", 65536),
         "PAGE_SIZE": _int("PAGE_SIZE", 20),
         "LOG_LEVEL": _str("LOG_LEVEL", "INFO"),
-    }
+    } | overrides
 
 
 def check_production(config: dict) -> None:

@@ -19,6 +19,7 @@ from models.case import Case
 from models.casework import perform_action, submit_case
 from models.deadlines import WorkingCalendar
 from models.identity import IdentityVault, PasswordPolicy
+from models.policy import import_policy_file
 from models.rating import rate_case
 from models.service import Service, create_service, fetch_service, update_service
 from models.user import Department, Role, User
@@ -119,5 +120,16 @@ def seed_demo(session: Session, *, passwords: PasswordPolicy, vault: IdentityVau
     report["services created or updated"] = seed_services(session, catalogue["services"])
     users = seed_accounts(session, passwords, vault)
     report["cases created"] = seed_cases(session, users, calendar)
+    report["policies created"] = seed_policies(session)
     session.commit()
     return report
+
+
+def seed_policies(session: Session) -> int:
+    """Publish the demo policy documents; the seed text on e-government is the first of them."""
+    created = 0
+    for path in sorted((DATA / "policies").glob("*")):
+        if path.suffix.lower() in (".txt", ".md"):
+            outcome, _ = import_policy_file(session, path, publish=True)
+            created += outcome == "created"
+    return created

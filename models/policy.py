@@ -11,6 +11,7 @@ import datetime as dt
 import enum
 import hashlib
 import uuid
+from pathlib import Path
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -187,3 +188,40 @@ def published_documents(session: Session) -> dict[int, list[Passage]]:
     for policy_id, heading_path, text in rows:
         documents.setdefault(policy_id, []).append(Passage(tuple(heading_path), text))
     return documents
+
+
+FRONT_MATTER_KEYS = {"title", "issuer", "doc_number", "publish_date", "category", "source", "language"}
+
+
+def parse_policy_file(path: Path) -> dict:
+    """A text or Markdown policy file: optional ``---`` front matter (key: value), then the body.
+
+    The title is the front matter's, else the first Markdown heading or the first line.
+    """
+    text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").strip()
+    meta: dict = {}
+    if text.startswith("---\n") and "\n---" in text[4:]:
+        header, text = text[4:].split("\n---", 1)
+        for line in header.splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() in FRONT_MATTER_KEYS and value.strip():
+                meta[key.strip()] = value.strip()
+        text = text.strip()
+    markdown = path.suffix.lower() in (".md", ".markdown")
+    if "title" not in meta:
+        first, _, rest = text.partition("\n")
+        meta["title"] = first.lstrip("#").strip()
+        text = rest.strip()
+    if "publish_date" in meta:
+        meta["publish_date"] = dt.date.fromisoformat(meta["publish_date"])
+    meta.setdefault("source", path.name)
+    return {**meta, "body": text, "body_format": "markdown" if markdown else "text"}
+
+
+def import_policy_file(session: Session, path: Path, *, publish: bool = True) -> tuple[str, Policy]:
+    """Create (and publish) a policy from a file; ("skipped", existing) when the same text is there."""
+    data = parse_policy_file(path)
+    existing = find_duplicate(session, data["title"], data["body"])
+    if existing is not None:
+        return "skipped", existing
+    return "created", create_policy(session, data, publish=publish)

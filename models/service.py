@@ -56,7 +56,6 @@ class Service(Base):
     category: Mapped[str] = mapped_column(String(8), index=True)
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
-    search_text: Mapped[str] = mapped_column(String(4000), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_versions.id", use_alter=True, name="fk_services_current_version")
@@ -100,13 +99,6 @@ def localize(value: Any, language: str) -> Any:
     return value
 
 
-def _search_text(guide: dict) -> str:
-    """Text the catalogue keyword filter matches: names, keywords and summary in both languages."""
-    parts = [guide["code"], guide["name"]["zh"], guide["name"]["en"], guide["summary"]["zh"], guide["summary"]["en"]]
-    parts += guide.get("keywords", {}).get("zh", []) + guide.get("keywords", {}).get("en", [])
-    return " ".join(parts).lower()[:4000]
-
-
 def fetch_department(session: Session, code: str) -> Department:
     department = session.scalar(select(Department).where(Department.code == code))
     if department is None:
@@ -134,7 +126,6 @@ def _apply_guide(session: Session, service: Service, guide: dict) -> ServiceVers
     service.category = FOR_WHOM_CATEGORY[guide["for_whom"]]
     service.name_zh = guide["name"]["zh"]
     service.name_en = guide["name"]["en"]
-    service.search_text = _search_text(guide)
     service.current_version = version
     service.updated_at = utcnow()
     return version
@@ -167,9 +158,9 @@ def set_service_active(session: Session, service: Service, active: bool) -> Serv
     return service
 
 
-def catalogue_query(*, q: str | None = None, category: str | None = None, department: str | None = None,
+def catalogue_query(*, category: str | None = None, department: str | None = None,
                     include_inactive: bool = False) -> Select:
-    """Active services matching the catalogue filters (keyword in Chinese or English)."""
+    """Active services matching the catalogue filters (keywords: see models.catalogue_search)."""
     stmt = select(Service)
     if not include_inactive:
         stmt = stmt.where(Service.active.is_(True))
@@ -177,6 +168,4 @@ def catalogue_query(*, q: str | None = None, category: str | None = None, depart
         stmt = stmt.where(Service.category == category)
     if department:
         stmt = stmt.join(Department, Service.department_id == Department.id).where(Department.code == department)
-    for term in (q or "").lower().split():
-        stmt = stmt.where(Service.search_text.contains(term, autoescape=True))
     return stmt

@@ -33,7 +33,6 @@ def app(tmp_path_factory):
         "TESTING": True,
         "DATABASE_URL": _database_url(tmp_path_factory),
         "INSTANCE_PATH": str(instance),
-        "UPLOAD_FOLDER": str(instance / "uploads"),
         "SECRET_KEY": "test-secret-key-with-enough-length-0123456789",
         "PASSWORD_TIME_COST": 1,
         "PASSWORD_MEMORY_COST": 1024,

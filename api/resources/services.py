@@ -19,8 +19,9 @@ from api.schemas.service import (
     ServiceListSchema,
 )
 from api.views import ratings_summary_view, service_detail, service_summary
+from models.catalogue_search import rank_services
 from models.forms import validate_form
-from models.pagination import SortKey, keyset_page
+from models.pagination import BadCursor, SortKey, keyset_page
 from models.rating import ratings_summary
 from models.service import (
     Service,
@@ -36,6 +37,16 @@ ns = Namespace("services", description="Service catalogue (办事指南)")
 SORT = [SortKey(Service.code, kind=str)]
 
 
+def _ranked_page(services: list[Service], query: str, cursor: list | None, limit: int):
+    """Keyword results come best first; their cursor is a position in that ranking."""
+    if cursor is not None and not (len(cursor) == 1 and type(cursor[0]) is int and cursor[0] >= 0):
+        raise BadCursor()
+    start = cursor[0] if cursor else 0
+    ranked = rank_services(services, query)
+    rows = ranked[start:start + limit]
+    return rows, ([start + limit] if start + limit < len(ranked) else None)
+
+
 @ns.route("")
 class ServiceList(Resource):
     @ns.doc(security=None, params={"q": "Keyword (Chinese or English)", "category": "G2C or G2B",
@@ -44,11 +55,14 @@ class ServiceList(Resource):
     @ns.response(200, "Active services", model(ServiceListSchema))
     def get(self):
         args = load_args(ServiceListArgsSchema())
-        stmt = catalogue_query(q=args["q"], category=args["category"], department=args["department"])
+        stmt = catalogue_query(category=args["category"], department=args["department"])
         if args["updated_since"]:
             stmt = stmt.where(Service.updated_at > args["updated_since"])
-        rows, after = keyset_page(db(), stmt, SORT, decode_cursor(args["cursor"]), args["limit"],
-                                  lambda s: [s.code])
+        cursor = decode_cursor(args["cursor"])
+        if args["q"]:
+            rows, after = _ranked_page(list(db().scalars(stmt).unique()), args["q"], cursor, args["limit"])
+        else:
+            rows, after = keyset_page(db(), stmt, SORT, cursor, args["limit"], lambda s: [s.code])
         page = {"items": [service_summary(s) for s in rows], "next_cursor": encode_cursor(after)}
         return ServiceListSchema().dump(page)
 

@@ -41,7 +41,6 @@ def upgrade():
     sa.Column('category', sa.String(length=8), nullable=False),
     sa.Column('name_zh', sa.String(length=200), nullable=False),
     sa.Column('name_en', sa.String(length=200), nullable=False),
-    sa.Column('search_text', sa.String(length=4000), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('current_version_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),

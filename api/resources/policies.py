@@ -1,0 +1,139 @@
+"""Published policies (政务公开): read, search with cited passages, and (admins) publish and repeal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from flask_restx import Namespace, Resource
+from sqlalchemy import select
+
+from api.auth import admin_only, optional_user
+from api.database import db
+from api.restx import decode_cursor, encode_cursor, load_args, load_body, model
+from api.schemas.common import ProblemSchema
+from api.schemas.policy import (
+    PolicyDetailSchema,
+    PolicyInputSchema,
+    PolicyListArgsSchema,
+    PolicyListSchema,
+    PolicySearchArgsSchema,
+    PolicySearchResultSchema,
+    PolicyUpdateSchema,
+)
+from models.errors import NotFound
+from models.pagination import SortKey, keyset_page
+from models.policy import (
+    Policy,
+    PolicyStatus,
+    create_policy,
+    fetch_policy,
+    publish_policy,
+    repeal_policy,
+    update_policy,
+)
+from models.policy_search import PolicySearch
+from models.user import Role
+
+ns = Namespace("policies", description="Published policies and policy search (政务公开)")
+
+NEWEST_FIRST = [SortKey(Policy.updated_at, descending=True, kind=dt.datetime), SortKey(Policy.id, descending=True)]
+PUBLIC_STATUSES = (PolicyStatus.PUBLISHED.value, PolicyStatus.REPEALED.value)
+
+
+def policy_search() -> PolicySearch:
+    return current_app.extensions["yiwang.policy_search"]
+
+
+def _is_admin() -> bool:
+    user = optional_user()
+    return user is not None and user.role is Role.ADMIN
+
+
+def _visible(policy_id: int) -> Policy:
+    policy = fetch_policy(db(), policy_id)
+    if policy.status not in PUBLIC_STATUSES and not _is_admin():
+        raise NotFound()
+    return policy
+
+
+@ns.route("")
+class PolicyList(Resource):
+    @ns.doc(security=None, params={"status": "published, repealed (admins: also draft)", "category": "",
+                                   "cursor": "From next_cursor", "limit": "1-100", "updated_since": "ISO 8601"})
+    @ns.response(200, "Policies, most recently changed first", model(PolicyListSchema))
+    def get(self):
+        args = load_args(PolicyListArgsSchema())
+        stmt = select(Policy)
+        if not _is_admin():
+            stmt = stmt.where(Policy.status.in_(PUBLIC_STATUSES))
+        if args["status"]:
+            stmt = stmt.where(Policy.status == args["status"])
+        if args["category"]:
+            stmt = stmt.where(Policy.category == args["category"])
+        if args["updated_since"]:
+            stmt = stmt.where(Policy.updated_at > args["updated_since"])
+        rows, after = keyset_page(db(), stmt, NEWEST_FIRST, decode_cursor(args["cursor"]), args["limit"],
+                                  lambda p: [p.updated_at, p.id])
+        return PolicyListSchema().dump({"items": rows, "next_cursor": encode_cursor(after)})
+
+    @ns.expect(model(PolicyInputSchema))
+    @ns.response(201, "Created (a draft unless publish is true)", model(PolicyDetailSchema))
+    @admin_only
+    def post(self):
+        data = load_body(PolicyInputSchema())
+        publish = data.pop("publish")
+        policy = create_policy(db(), data, publish=publish)
+        db().commit()
+        return PolicyDetailSchema().dump(policy), 201
+
+
+@ns.route("/search")
+class PolicySearchResource(Resource):
+    @ns.doc(security=None, params={"q": "The question, in Chinese or English", "k": "How many passages (1-20)"})
+    @ns.response(200, "Ranked passages with their source; abstained when nothing is relevant enough",
+                 model(PolicySearchResultSchema))
+    @ns.response(422, "No question", model(ProblemSchema))
+    def get(self):
+        args = load_args(PolicySearchArgsSchema())
+        results = policy_search().search(db(), args["q"], args["k"])
+        return PolicySearchResultSchema().dump(
+            {"query": args["q"], "abstained": results.abstained, "items": results.items}
+        )
+
+
+@ns.route("/<int:policy_id>")
+class PolicyItem(Resource):
+    @ns.doc(security=None)
+    @ns.response(200, "The whole document with its passages", model(PolicyDetailSchema))
+    @ns.response(404, "No such policy", model(ProblemSchema))
+    def get(self, policy_id):
+        return PolicyDetailSchema().dump(_visible(policy_id))
+
+    @ns.expect(model(PolicyUpdateSchema))
+    @ns.response(200, "Updated", model(PolicyDetailSchema))
+    @admin_only
+    def put(self, policy_id):
+        policy = update_policy(db(), fetch_policy(db(), policy_id), load_body(PolicyUpdateSchema()))
+        db().commit()
+        return PolicyDetailSchema().dump(policy)
+
+
+@ns.route("/<int:policy_id>/publish")
+class PolicyPublish(Resource):
+    @ns.response(200, "Published: searchable from now on", model(PolicyDetailSchema))
+    @admin_only
+    def post(self, policy_id):
+        policy = publish_policy(db(), fetch_policy(db(), policy_id))
+        db().commit()
+        return PolicyDetailSchema().dump(policy)
+
+
+@ns.route("/<int:policy_id>/repeal")
+class PolicyRepeal(Resource):
+    @ns.response(200, "Repealed (废止): out of search, still readable", model(PolicyDetailSchema))
+    @admin_only
+    def post(self, policy_id):
+        policy = repeal_policy(db(), fetch_policy(db(), policy_id))
+        db().commit()
+        return PolicyDetailSchema().dump(policy)

@@ -51,3 +51,33 @@ def test_e5_featurizes_training_examples_but_not_empty_ones():
 
     assert data.training_examples[0].get_dense_features(TEXT)[1].features.shape == (1, 384)
     assert data.training_examples[1].features == []
+
+
+def train_svm(tmp_path, name):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from components.seeded_svm import SeededSklearnIntentClassifier
+
+    config = {**SeededSklearnIntentClassifier.get_default_config(), "C": [1, 10], "gamma": [1], "kernels": ["rbf"]}
+    (tmp_path / name).mkdir()
+    classifier = SeededSklearnIntentClassifier.create(
+        config, LocalModelStorage(tmp_path / name), Resource(name), ExecutionContext(GraphSchema({}), name))
+    texts = ["你好", "您好", "嗨", "hello", "hi", "再见", "拜拜", "bye", "see you", "回头见",
+             "谢谢", "多谢", "thanks", "thank you", "感谢"]
+    intents = ["greet"] * 5 + ["goodbye"] * 5 + ["thanks"] * 5
+    data = TrainingData([Message(data={TEXT: t, "intent": i}) for t, i in zip(texts, intents, strict=True)])
+    E5SentenceFeaturizer("e5", E5SentenceFeaturizer.get_default_config()).process_training_data(data)
+    classifier.train(data)
+    probe = [Message(data={TEXT: "哈喽"})]
+    E5SentenceFeaturizer("e5", E5SentenceFeaturizer.get_default_config()).process(probe)
+    classifier.process(probe)
+    return probe[0].get("intent_ranking")
+
+
+def test_the_seeded_svm_gives_the_same_confidences_on_every_training(tmp_path):
+    first, second = train_svm(tmp_path, "one"), train_svm(tmp_path, "two")
+
+    assert first == second
+    assert first[0]["name"] == "greet"

@@ -54,11 +54,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _register_routes(app: Flask) -> None:
-    from api.resources import auth, cases, me, office, policies, services
+    from api.resources import auth, cases, chat, me, office, policies, services
     from api.restx import api, blueprint
 
     for namespace, path in ((auth.ns, "/auth"), (me.ns, "/me"), (services.ns, "/services"), (cases.ns, "/cases"),
-                            (office.ns, "/office"), (policies.ns, "/policies")):
+                            (office.ns, "/office"), (policies.ns, "/policies"), (chat.ns, "/chat")):
         if namespace not in api.namespaces:
             api.add_namespace(namespace, path=path)
     app.register_blueprint(blueprint)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
@@ -73,11 +73,26 @@ def new_refresh_jti(tokens: dict) -> str:
     return decode_token(tokens["refresh_token"], allow_expired=True)["jti"]
 
 
+# What the assistant's delegated (chat-scope) tokens may do: read and file the user's own cases.
+CHAT_SCOPE_ROUTES = frozenset({
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/cases"),
+    ("POST", "/api/v1/cases"),
+    ("GET", "/api/v1/cases/<string:case_no>"),
+})
+
+
 def signed_in_user(*, refresh: bool = False) -> User:
     verify_jwt_in_request(refresh=refresh)
     if current_user is None:
         raise Unauthorized()
+    _check_scope()
     return current_user
+
+
+def _check_scope() -> None:
+    if get_jwt().get("scope") == "chat" and (request.method, request.url_rule.rule) not in CHAT_SCOPE_ROUTES:
+        raise Forbidden(N_("The assistant cannot do this on your behalf."))
 
 
 def token_claims() -> dict:
@@ -109,4 +124,7 @@ admin_only = roles_required(Role.ADMIN)
 def optional_user() -> User | None:
     """The signed-in user when a valid token is sent; None for anonymous callers."""
     verify_jwt_in_request(optional=True)
-    return current_user if get_jwt() else None
+    if not get_jwt():
+        return None
+    _check_scope()
+    return current_user

@@ -53,6 +53,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "PASSWORD_MEMORY_COST": _int("PASSWORD_MEMORY_COST", 65536),
         "PAGE_SIZE": _int("PAGE_SIZE", 20),
         "LOG_LEVEL": _str("LOG_LEVEL", "INFO"),
+        "RASA_URL": _str("RASA_URL", "http://127.0.0.1:5005"),
+        "ACTION_SERVER_URL": _str("ACTION_SERVER_URL", "http://127.0.0.1:5055"),
+        "RASA_TIMEOUT_SECONDS": float(_str("RASA_TIMEOUT_SECONDS", "2.5")),
+        "CHAT_TOKEN_MINUTES": _int("CHAT_TOKEN_MINUTES", 5),
     } | overrides
 
 

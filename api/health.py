@@ -6,6 +6,8 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from api import assistant
+
 health = Blueprint("health", __name__)
 
 
@@ -23,5 +25,8 @@ def readyz():
         checks["database"] = "ok"
     except SQLAlchemyError:
         checks["database"] = "unavailable"
-    ready = all(state == "ok" for state in checks.values())
+    ready = checks["database"] == "ok"
+    # The assistant is reported but does not decide readiness: without it the API still serves
+    # everything else, and /chat answers 503 with search results.
+    checks.update(assistant.status())
     return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503

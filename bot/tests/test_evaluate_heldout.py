@@ -59,15 +59,14 @@ def test_per_label_report():
 
 
 def test_the_held_out_set_is_large_enough_bilingual_and_never_trained_on():
-    import glob
     import re
 
     import yaml
 
     examples = load_heldout()
     trained = set()
-    for path in glob.glob(str(BOT_DIR / "data" / "nlu" / "*.yml")):
-        for block in yaml.safe_load(open(path, encoding="utf-8"))["nlu"]:
+    for path in (BOT_DIR / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             for line in block.get("examples", "").splitlines() if "intent" in block else []:
                 trained.add(re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]).strip().lower())
 

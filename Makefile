@@ -9,8 +9,9 @@ FLASK     := $(VENV)/bin/flask --app api
 HOST      ?= 127.0.0.1
 PORT      ?= 8000
 PYTEST_ARGS ?=
+BOT_VENV  := bot/.venv
 
-.PHONY: help install migrate seed run test lint bench clean
+.PHONY: help install bot-install migrate seed run test test-bot lint bench clean
 
 help:
 	@echo "make run      set up, migrate, seed the demo and start everything on http://$(HOST):$(PORT)"
@@ -25,7 +26,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(VENV)/.installed
+$(BOT_VENV)/.installed: bot/requirements.txt
+	@python310=$$(scripts/find-python310.sh) && { [ -x $(BOT_VENV)/bin/python ] || $$python310 -m venv $(BOT_VENV); }
+	$(BOT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BOT_VENV)/bin/python -m pip install --quiet -r bot/requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed $(BOT_VENV)/.installed
+
+bot-install: $(BOT_VENV)/.installed
 
 migrate: install
 	$(FLASK) db upgrade
@@ -33,17 +42,23 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo
 
-run: seed
-	@HOST=$(HOST) PORT=$(PORT) scripts/run.sh
+run: seed bot-install
+	@model=$$(scripts/train-bot.sh config.yml) && HOST=$(HOST) PORT=$(PORT) scripts/run.sh "$$model"
 
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: install lint
+test: install lint test-bot
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-bot: bot-install
+	cd bot && RASA_TELEMETRY_ENABLED=false .venv/bin/python scripts/gen_catalogue_data.py --check
+	cd bot && .venv/bin/ruff check .
+	cd bot && RASA_TELEMETRY_ENABLED=false .venv/bin/rasa data validate --domain domain --data data --fail-on-warnings
+	cd bot && .venv/bin/python -m pytest -q
 
 bench: install
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BOT_VENV) bot/models instance .pytest_cache .ruff_cache

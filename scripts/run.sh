@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Start Yiwang for local use: the API under gunicorn (with the embedded notification dispatcher).
-# Everything started here stops together on Ctrl-C.
+# Start Yiwang for local use: the API (gunicorn, with the embedded notification dispatcher), the
+# assistant's action server and the Rasa server, all on 127.0.0.1. Ctrl-C stops all of them together.
+#   scripts/run.sh [path/to/model.tar.gz]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 WORKERS=${WEB_CONCURRENCY:-2}
+MODEL=${1:-}
+export DISPATCHER=${DISPATCHER:-embedded} NOTIFY_BACKEND=${NOTIFY_BACKEND:-log} RASA_TELEMETRY_ENABLED=false
+export RASA_URL=${RASA_URL:-http://127.0.0.1:5005} ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:5055}
+RASA_TOKEN=${RASA_TOKEN:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+mkdir -p instance/logs
 
 pids=()
 cleanup() {
   trap - INT TERM EXIT
+  echo; echo "Stopping ..."
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
@@ -19,7 +26,16 @@ trap cleanup INT TERM EXIT
   --graceful-timeout 10 'api:create_app()' &
 pids+=($!)
 
-for _ in $(seq 1 60); do
+if [ -n "$MODEL" ]; then
+  (cd bot && YIWANG_API_URL="http://$HOST:$PORT/api/v1" exec .venv/bin/rasa run actions --actions actions \
+     --port 5055 >../instance/logs/actions.log 2>&1) &
+  pids+=($!)
+  (cd bot && exec .venv/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" -i 127.0.0.1 -p 5005 \
+     --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml >../instance/logs/rasa.log 2>&1) &
+  pids+=($!)
+fi
+
+for _ in $(seq 1 120); do
   curl -fsS "http://$HOST:$PORT/healthz" >/dev/null 2>&1 && break
   sleep 0.5
 done
@@ -30,6 +46,8 @@ cat <<MSG
     API         http://$HOST:$PORT/api/v1
     Swagger UI  http://$HOST:$PORT/api/v1/docs
     Health      http://$HOST:$PORT/healthz   http://$HOST:$PORT/readyz
+    Assistant   POST http://$HOST:$PORT/api/v1/chat   (Rasa on 127.0.0.1:5005 takes about a minute to load;
+                logs in instance/logs/, state in /readyz)
 
   Demo accounts (phone / password):
     citizen     13800000001 / Citizen#2026   (王小明, real-name verified)
@@ -38,6 +56,6 @@ cat <<MSG
     supervisor  13900000002 / Supervisor#2026 (market regulation, SCJG)
     admin       13900000009 / Admin#2026
 
-  Press Ctrl-C to stop.
+  Press Ctrl-C to stop everything.
 MSG
 wait -n "${pids[@]}"

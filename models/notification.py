@@ -160,7 +160,8 @@ def register_device(session: Session, user: User, *, token: str, platform: str, 
     device = session.scalar(select(Device).where(Device.token == token))
     created = device is None
     if created:
-        device = Device(token=token, user_id=user.id, created_at=now, region=user.region)
+        device = Device(token=token, user_id=user.id, platform=platform, language=language, created_at=now,
+                        region=user.region)
         try:
             with session.begin_nested():  # the same new token registered twice at once: the second updates
                 session.add(device)

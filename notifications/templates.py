@@ -97,6 +97,11 @@ _CASE_TEMPLATES: dict[str, dict[str, _Template]] = {
         "en": _Template("New case assigned",
                         "Case {case_no} ({service}) was assigned to you. Please complete it by {due_date}."),
     },
+    "case_assigned_to_accept": {
+        "zh": _Template("新办件待受理", "「{service}」办件 {case_no} 已分派给您，请审查后决定是否受理。"),
+        "en": _Template("New case to review",
+                        "Case {case_no} ({service}) was assigned to you. Please review it and decide whether to accept it."),
+    },
     "deadline_due_soon": {
         "zh": _Template("办件即将到期", "办件 {case_no}（{service}）将于 {due_date} 到期，请尽快办理。"),
         "en": _Template("Case due soon", "Case {case_no} ({service}) is due on {due_date}. Please handle it now."),

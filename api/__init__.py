@@ -19,6 +19,7 @@ from api.problems import init_problems
 from models.deadlines import WorkingCalendar
 from models.policy_search import PolicySearch
 from models.storage import LocalStorage
+from notifications.runtime import init_app as init_notifications
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -42,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["yiwang.storage"] = LocalStorage(config["UPLOAD_FOLDER"])
     app.extensions["yiwang.policy_search"] = PolicySearch(config["SEARCH_INDEX_DIR"])
     init_database(app)
+    init_notifications(app)
     init_i18n(app)
     init_auth(app)
     init_problems(app)
@@ -54,11 +56,24 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _register_routes(app: Flask) -> None:
-    from api.resources import auth, cases, chat, me, office, policies, services
+    from api.resources import (
+        auth,
+        broadcasts,
+        cases,
+        chat,
+        devices,
+        me,
+        notifications,
+        office,
+        policies,
+        services,
+    )
     from api.restx import api, blueprint
 
     for namespace, path in ((auth.ns, "/auth"), (me.ns, "/me"), (services.ns, "/services"), (cases.ns, "/cases"),
-                            (office.ns, "/office"), (policies.ns, "/policies"), (chat.ns, "/chat")):
+                            (office.ns, "/office"), (policies.ns, "/policies"), (chat.ns, "/chat"),
+                            (devices.ns, "/devices"), (notifications.ns, "/notifications"),
+                            (broadcasts.ns, "/broadcasts"), (broadcasts.admin_ns, "/admin/broadcasts")):
         if namespace not in api.namespaces:
             api.add_namespace(namespace, path=path)
     app.register_blueprint(blueprint)

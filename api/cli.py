@@ -7,19 +7,21 @@ from types import SimpleNamespace
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import Migrate
 
 from api.config import ROOT
-from models.base import Base
+from models.base import Base, utcnow
 from models.demo import DEMO_ACCOUNTS, seed_demo
 from models.policy import import_policy_file
+from notifications.deadlines import scan_deadlines
 
 
 def register_commands(app: Flask) -> None:
     Migrate(app, SimpleNamespace(metadata=Base.metadata), directory=str(ROOT / "migrations"))
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(policies_group)
+    app.cli.add_command(notify_deadlines_command)
 
 
 @click.command("seed-demo")
@@ -69,3 +71,16 @@ def reindex_policies_command() -> None:
         index = current_app.extensions["yiwang.policy_search"].index(session)
         click.echo(f"policy index: {len(index.documents())} policies, {len(index)} passages")
 
+
+@click.command("notify-deadlines")
+@with_appcontext
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Scan as of this local date (default: today).")
+def notify_deadlines_command(day) -> None:
+    """Warn officers about cases due within 1 working day and overdue ones (once per case and day)."""
+    calendar = current_app.extensions["yiwang.calendar"]
+    today = day.date() if day else calendar.local_date(utcnow())
+    with current_app.extensions["yiwang.writer_sessions"]() as session:
+        report = scan_deadlines(session, calendar, today)
+    click.echo(f"Deadline scan for {today}: {report.due_soon} due soon, {report.overdue} overdue, "
+               f"{report.already_warned} already warned today")

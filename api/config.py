@@ -21,6 +21,14 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    try:
+        return float(raw) if raw not in (None, "") else default
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def _str(name: str, default: str) -> str:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -57,6 +65,23 @@ def load_config(overrides: dict | None = None) -> dict:
         "ACTION_SERVER_URL": _str("ACTION_SERVER_URL", "http://127.0.0.1:5055"),
         "RASA_TIMEOUT_SECONDS": float(_str("RASA_TIMEOUT_SECONDS", "2.5")),
         "CHAT_TOKEN_MINUTES": _int("CHAT_TOKEN_MINUTES", 5),
+        # Push notifications (docs/notifications.md)
+        "NOTIFY_BACKEND": _str("NOTIFY_BACKEND", "log"),
+        "DISPATCHER": _str("DISPATCHER", ""),  # embedded | celery | off; empty: embedded, off when APP_ENV=test
+        "FCM_PROJECT_ID": _str("FCM_PROJECT_ID", ""),
+        "FCM_BASE_URL": _str("FCM_BASE_URL", "https://fcm.googleapis.com"),
+        "FCM_STATIC_TOKEN": _str("FCM_STATIC_TOKEN", ""),
+        "FCM_HTTP_TIMEOUT": _float("FCM_HTTP_TIMEOUT", 10.0),
+        "GOOGLE_APPLICATION_CREDENTIALS": _str("GOOGLE_APPLICATION_CREDENTIALS", ""),
+        "CELERY_BROKER_URL": _str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        "CELERY_QUEUE": _str("CELERY_QUEUE", "notifications"),
+        "NOTIFY_MAX_ATTEMPTS": _int("NOTIFY_MAX_ATTEMPTS", 10),
+        "NOTIFY_BACKOFF_BASE": _float("NOTIFY_BACKOFF_BASE", 10.0),
+        "NOTIFY_BACKOFF_MAX": _float("NOTIFY_BACKOFF_MAX", 3600.0),
+        "NOTIFY_BATCH_SIZE": _int("NOTIFY_BATCH_SIZE", 500),
+        "NOTIFY_LEASE_SECONDS": _float("NOTIFY_LEASE_SECONDS", 300.0),
+        "NOTIFY_POLL_SECONDS": _float("NOTIFY_POLL_SECONDS", 2.0),
+        "DEADLINE_SCAN_AT": _str("DEADLINE_SCAN_AT", "08:30"),
     } | overrides
 
 

@@ -1,7 +1,12 @@
-"""Fixtures for the push edge: a fake FCM server on 127.0.0.1 and a real FcmSender pointed at it."""
+"""Fixtures for the push edge: a fake FCM server on 127.0.0.1, a real FcmSender pointed at it, and a
+dispatcher on the test database driven by a hand-moved clock."""
+
+import datetime as dt
+import random
 
 import pytest
 
+from notifications.dispatcher import Dispatcher, RetryPolicy
 from notifications.senders import FcmSender
 from tests.notifications.fake_fcm import FakeFcmServer
 
@@ -38,3 +43,31 @@ def fcm_sender(fcm_settings):
     sender = FcmSender.from_settings(fcm_settings)
     yield sender
     sender.close()
+
+
+class FakeClock:
+    """The dispatcher's clock, moved by hand so that backoff tests never wait for real time.
+
+    It starts a minute ahead of real time, so everything a test queues while setting up is already due.
+    """
+
+    def __init__(self):
+        self.now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def dispatcher(app, session, fcm_sender, clock):
+    """A dispatcher on the test database sending through the real SDK to the fake FCM, on a hand clock."""
+    return Dispatcher(app.extensions["yiwang.writer_sessions"], fcm_sender, clock=clock, rng=random.Random(7),
+                      policy=RetryPolicy(max_attempts=4, backoff_base=10.0, backoff_max=600.0))

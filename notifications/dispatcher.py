@@ -9,7 +9,8 @@ back for another attempt (FCM may then see it twice: the collapse key makes the 
 
 Outcomes: SENT → sent; UNREGISTERED / INVALID_TOKEN → failed, the device is deactivated and nothing
 more is sent to it; RETRY → retrying after an exponential backoff with jitter, never sooner than
-FCM's Retry-After, until ``max_attempts``; FAILED → failed.
+FCM's Retry-After, until ``max_attempts``; FAILED → failed. A push still unsent when its TTL runs out
+(a long outage, a dispatcher that was off) fails as expired; a late one gets only the rest of its TTL.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ class _Claimed:
     id: int
     attempts: int
     device_id: int | None
-    message: PushMessage | None  # None: nothing to send (its device is gone or inactive)
+    message: PushMessage | None
+    skipped: str | None = None  # why nothing is sent: the device is gone or inactive, or the push expired
 
 
 def worker_name() -> str:
@@ -118,8 +120,7 @@ class Dispatcher:
             log.exception("sending %d pushes failed", len(to_send))
             results = [SendResult(Outcome.RETRY, error=f"{type(error).__name__}: {error}")] * len(to_send)
         outcomes = dict(zip((c.id for c in to_send), results, strict=True))
-        gone = SendResult(Outcome.FAILED, error="the device was removed or deactivated")
-        self._record(token, [(c, outcomes.get(c.id, gone)) for c in claimed])
+        self._record(token, [(c, outcomes.get(c.id) or SendResult(Outcome.FAILED, error=c.skipped)) for c in claimed])
         return len(claimed)
 
     def drain(self, max_seconds: float | None = None) -> int:
@@ -150,11 +151,12 @@ class Dispatcher:
             rows = session.execute(
                 select(Delivery.id, Delivery.attempts, Delivery.device_id, Delivery.notification_id, Delivery.topic,
                        Delivery.title, Delivery.body, Delivery.data, Delivery.collapse_key, Delivery.ttl_seconds,
-                       Delivery.urgent, Device.token, Device.token_kind, Device.platform, Device.active)
+                       Delivery.urgent, Delivery.created_at, Device.token, Device.token_kind, Device.platform,
+                       Device.active)
                 .outerjoin(Device, Device.id == Delivery.device_id).where(Delivery.id.in_(ids))
                 .order_by(Delivery.id)
             ).all()
-        return [_Claimed(row.id, row.attempts, row.device_id, _message(row)) for row in rows]
+        return [_claimed(row, now) for row in rows]
 
     def _record(self, token: str, results: Sequence[tuple[_Claimed, SendResult]]) -> None:
         now = self.clock()
@@ -263,12 +265,25 @@ def leave_topic(sender: Sender, token: str, topic: str | None) -> None:
         _manage(sender.unsubscribe, [token], topic)
 
 
-def _message(row: Any) -> PushMessage | None:
+def _claimed(row: Any, now: dt.datetime) -> _Claimed:
+    """What to send for a claimed row; nothing once its TTL has passed (after a long outage it is noise)."""
+    ttl = None
+    if row.ttl_seconds is not None:  # FCM counts the TTL from the send: give it only what is left
+        ttl = int(row.ttl_seconds - (now - row.created_at).total_seconds())
+        if ttl <= 0:
+            return _Claimed(row.id, row.attempts, row.device_id, None, "expired before it could be sent")
+    message = _message(row, min(ttl, row.ttl_seconds) if ttl is not None else None)
+    if message is None:
+        return _Claimed(row.id, row.attempts, row.device_id, None, "the device was removed or deactivated")
+    return _Claimed(row.id, row.attempts, row.device_id, message)
+
+
+def _message(row: Any, ttl_seconds: int | None) -> PushMessage | None:
     data = dict(row.data or {})
     if row.notification_id is not None:
         data["notification_id"] = str(row.notification_id)
     common = {"title": row.title, "body": row.body, "data": data, "collapse_key": row.collapse_key,
-              "ttl_seconds": row.ttl_seconds, "urgent": row.urgent}
+              "ttl_seconds": ttl_seconds, "urgent": row.urgent}
     if row.topic is not None:
         return PushMessage(token=None, topic=row.topic, **common)
     if row.token is None or not row.active:

@@ -205,13 +205,14 @@ def test_a_late_worker_cannot_overwrite_the_attempt_that_replaced_it(app, sessio
     fast_sender = FcmSender.from_settings(fcm_settings)
     sessions = app.extensions["yiwang.writer_sessions"]
     late = Dispatcher(sessions, slow_sender, lease_seconds=60)
-    rescuer = Dispatcher(sessions, fast_sender, lease_seconds=60, clock=lambda: clock.now.replace(year=2100))
+    rescuer = Dispatcher(sessions, fast_sender, lease_seconds=60, clock=clock)
     fake_fcm.program(answers.hang(8.0), times=2)
     try:
         thread = threading.Thread(target=late.run_once)
         thread.start()
         wait_until(lambda: fake_fcm.request_count == 2, message="the late worker's requests")
-        assert rescuer.recover_stuck() == 2  # as if its lease ran out
+        clock.advance(120)  # for the rescuer, the late worker's lease has run out
+        assert rescuer.recover_stuck() == 2
         assert rescuer.run_once() == 2
         thread.join(30)
     finally:
@@ -254,3 +255,21 @@ def test_two_dispatchers_at_once_send_every_delivery_exactly_once(app, session, 
     assert len(pairs) == 200 and set(pairs.values()) == {1}
     assert session.scalar(select(func.count(Notification.id))) == 100
 
+
+
+def test_a_push_is_not_sent_after_its_ttl_and_a_late_one_keeps_only_the_rest(session, citizen, dispatcher, fake_fcm,
+                                                                              clock):
+    announce(session, citizen)  # case steps live 7 days
+    fake_fcm.program(answers.unavailable(), target="tablet-en")
+    clock.advance(24 * 3600)
+    dispatcher.run_once()
+    (late,) = fake_fcm.sent_messages()
+    assert late["token"] == "phone-zh"
+    assert 6 * 86400 - 300 <= float(late["android"]["ttl"].rstrip("s")) <= 6 * 86400  # a day of its week is gone
+
+    clock.advance(7 * 24 * 3600)  # tablet-en's retry falls due only after the push expired
+    dispatcher.run_once()
+    fresh(session)
+    expired = session.scalar(select(Delivery).join(Device).where(Device.token == "tablet-en"))
+    assert expired.status == "failed" and expired.last_error == "expired before it could be sent"
+    assert len(fake_fcm.requests) == 2  # tablet-en's failed try and phone-zh's push; nothing after expiry

@@ -38,11 +38,11 @@ from models.notification import (
     Device,
     deactivate_devices,
 )
+from notifications.fcm_adapter import SEND_EACH_LIMIT
 from notifications.senders import Outcome, PushMessage, Sender, SendResult, TokenKind, TopicResult
 
 log = logging.getLogger(__name__)
 
-SEND_EACH_LIMIT = 500
 _OPEN = [s.value for s in OPEN_DELIVERY_STATUSES]
 _SENDING = DeliveryStatus.SENDING.value
 _DEACTIVATING = {Outcome.UNREGISTERED, Outcome.INVALID_TOKEN}

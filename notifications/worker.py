@@ -12,7 +12,6 @@ Settings come from the same environment variables as the API (``api.config``).
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from functools import cache
@@ -30,8 +29,6 @@ from notifications.deadlines import scan_deadlines
 from notifications.dispatcher import Dispatcher
 from notifications.runtime import scan_time
 from notifications.senders import build_sender
-
-log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 60.0  # one task's share of the queue before it hands over to a fresh task
 

@@ -149,3 +149,17 @@ def test_two_celery_workers_deliver_1000_notifications_exactly_once(postgres_url
     assert len(claimers) == 2 and min(claimers.values()) > 0, claimers  # both worker processes took part
     english = next(m for m in messages if m["token"] == "celery-device-0001")
     assert english["notification"]["title"] == "Application approved"
+
+
+def test_beat_schedules_every_periodic_task_by_its_purpose():
+    from notifications import worker
+
+    schedule = worker.celery_app.conf.beat_schedule
+    assert {entry["task"] for entry in schedule.values()} == {
+        "notifications.deliver_due", "notifications.recover_stuck_deliveries",
+        "notifications.sync_topic_subscriptions", "notifications.scan_deadlines"}
+    assert all(entry["task"] in worker.celery_app.tasks for entry in schedule.values())
+    daily = schedule["scan-deadlines"]["schedule"]
+    scan_at = worker.scan_time(worker.settings)
+    assert daily.hour == {scan_at.hour} and daily.minute == {scan_at.minute}
+    assert worker.celery_app.conf.timezone == worker.settings["TIMEZONE"]

@@ -9,7 +9,8 @@ hash=$( { echo "$config"; cat "$config" requirements.txt;
           find domain data components dictionary -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) \
             -not -path '*/__pycache__/*' | LC_ALL=C sort | while read -r f; do echo "$f"; cat "$f"; done; } \
         | sha256sum | cut -c1-16)
-name="${config%.yml}-$hash"
+prefix=$(basename "$config" .yml | tr . _)  # Rasa cuts a model name at its first dot
+name="$prefix-$hash"
 model="models/$name.tar.gz"
 if [ -f "$model" ]; then
   echo "assistant model is up to date: bot/$model" >&2
@@ -20,6 +21,6 @@ else
   .venv/bin/rasa train --domain domain --data data -c "$config" --out models --fixed-model-name "$name" >&2
   echo "trained in $(( $(date +%s) - start )) s: bot/$model" >&2
   # Keep only the newest model of each config.
-  find models -name "${config%.yml}-*.tar.gz" ! -name "$name.tar.gz" -delete
+  find models -name "$prefix-*.tar.gz" ! -name "$name.tar.gz" -delete
 fi
 echo "$PWD/$model"

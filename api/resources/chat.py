@@ -43,6 +43,9 @@ class Chat(Resource):
             metadata["token"] = assistant.delegated_token(user, token_claims()["sid"])
         else:
             sender = f"guest-{conversation_id}"
+        # End this request's transaction before waiting on Rasa: the actions call this API back, and on
+        # SQLite an open write transaction here would block them until the timeout.
+        db().commit()
         try:
             replies = assistant.send_message(sender, data["message"], metadata)
         except assistant.AssistantUnavailable as exc:

@@ -228,7 +228,7 @@ def render(results: dict, examples: list[Example], full_times: dict[str, float])
         "to 12345; for out-of-scope, abuse and hand-over requests any hand-over intent counts here too), "
         "**wrong** (answered with another intent). Wrong answers are worse than a hand-over.",
         "",
-        "## Pipelines compared",
+        "### Pipelines compared",
         "",
         "| pipeline | intent accuracy | zh | en | NLU training time |",
         "| --- | --- | --- | --- | --- |",
@@ -245,7 +245,7 @@ def render(results: dict, examples: list[Example], full_times: dict[str, float])
         "",
         "Intent accuracy is the top intent before the fallback, over all messages.",
         "",
-        "## Fallback threshold sweep",
+        "### Fallback threshold sweep",
         "",
         f"Ambiguity margin as configured ({ambiguity}). Per pipeline: the share of all held-out messages "
         "that are right / wrong / handed over.",
@@ -267,7 +267,7 @@ def render(results: dict, examples: list[Example], full_times: dict[str, float])
     at_check = rates(check_pairs, threshold, ambiguity)
     lines += [
         "",
-        "## Chosen setting",
+        "### Chosen setting",
         "",
         f"Lowest threshold whose wrong-answer rate is at most {pct(MAX_WRONG)} on the tuning half "
         f"({len(tune)} messages): **{tuned}**. `bot/config.yml` uses **{threshold}** "
@@ -280,7 +280,7 @@ def render(results: dict, examples: list[Example], full_times: dict[str, float])
         f"| checking half (not used to tune) | {at_check['n']} | {pct(at_check['right'])} | "
         f"{pct(at_check['wrong'])} | {pct(at_check['handover'])} |",
         "",
-        f"## Per-label report (`{CHOSEN}`, top intent before the fallback)",
+        f"### Per-label report (`{CHOSEN}`, top intent before the fallback)",
         "",
         "| label | precision | recall | f1 | support |",
         "| --- | --- | --- | --- | --- |",
@@ -289,7 +289,7 @@ def render(results: dict, examples: list[Example], full_times: dict[str, float])
         lines.append(f"| {label} | {precision:.2f} | {recall:.2f} | {f1:.2f} | {support} |")
     lines += ["", "Most frequent confusions (expected → predicted, count):", ""]
     lines += [f"- {a} → {b}: {n}" for a, b, n in confusions(chosen_pairs)] or ["- none"]
-    lines += ["", "## Training time and commands", ""]
+    lines += ["", "### Training time and commands", ""]
     lines.append("NLU-only training per pipeline is in the first table "
                  "(`rasa train nlu -c CONFIG --domain domain --nlu data/nlu`).")
     if full_times:

@@ -56,9 +56,15 @@ test-bot: bot-install
 	cd bot && .venv/bin/ruff check .
 	cd bot && RASA_TELEMETRY_ENABLED=false .venv/bin/rasa data validate --domain domain --data data --fail-on-warnings
 	cd bot && .venv/bin/python -m pytest -q
+	@model=$$(scripts/train-bot.sh config.test.yml) && cd bot && RASA_TELEMETRY_ENABLED=false \
+	  .venv/bin/rasa test core --stories tests/test_stories.yml --model "$$model" --fail-on-prediction-errors \
+	  --out ../instance/bot-test-results
 
 bench: install
-	$(PY) bench/run_all.py
+	$(PY) -m bench.search_bench
+	$(PY) -m bench.search_quality
+	$(PY) -m bench.notify_bench
+	$(PY) -m bench.chat_bench
 
 clean:
 	rm -rf $(VENV) $(BOT_VENV) bot/models instance .pytest_cache .ruff_cache

@@ -87,6 +87,8 @@ def from_any(exc: Exception):
         return problem(401, "invalid-token", translate(N_("Sign-in required")),
                        translate(N_("Your sign-in is missing, invalid or has expired. Sign in again.")))
     if isinstance(exc, HTTPException):
+        if exc.code is not None and exc.code < 400:  # routing redirects (e.g. a doubled slash) stay redirects
+            return exc.get_response()
         return from_http_exception(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return from_http_exception(_InternalError())

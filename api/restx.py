@@ -12,6 +12,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, current_app, request
 from flask_restx import Api
 from marshmallow import EXCLUDE, Schema, ValidationError
+from werkzeug.routing import RoutingException
 
 from api.problems import from_any
 from models.errors import N_, DomainError, ValidationFailed, flatten_errors
@@ -27,6 +28,14 @@ class YiwangApi(Api):
     def handle_error(self, e):
         """Every error raised under /api/v1 becomes problem+json (restx would answer its own JSON)."""
         return from_any(e)
+
+    def _should_use_fr_error_handler(self):
+        # flask-restx matches the URL again to pick an error handler; for a URL that routing redirects
+        # (a doubled slash) that match raises instead of answering. Flask's own handler then applies.
+        try:
+            return super()._should_use_fr_error_handler()
+        except RoutingException:
+            return False
 
     @property
     def __schema__(self):

@@ -129,3 +129,9 @@ def test_every_swagger_reference_is_defined(client):
     text = json.dumps(spec)
     referenced = set(re.findall(r'"#/definitions/([^"]+)"', text))
     assert referenced and referenced <= set(spec["definitions"]), referenced - set(spec["definitions"])
+
+
+def test_a_doubled_slash_is_not_an_error(client, accounts):
+    _, headers = accounts.officer()
+    response = client.post("/api/v1/office/cases//actions", json={}, headers=headers)
+    assert response.status_code < 500

@@ -85,11 +85,11 @@ def test_the_sdk_does_not_retry_a_503_itself(fake_fcm, fcm_sender):
     assert fake_fcm.request_count == 1  # the SDK's own urllib3 retry would have sent 5
 
 
-def test_connections_are_kept_for_a_whole_batch_and_reused(fake_fcm, fcm_sender):
+def test_connections_are_kept_for_a_whole_batch_and_reused(fake_fcm, bulk_sender):
     fake_fcm.latency = 0.05  # keeps many requests in flight at once
     for batch in range(2):
         messages = [PushMessage(token=f"device-{batch}-{i}", title="t", body="b") for i in range(500)]
-        assert {r.outcome for r in fcm_sender.send_batch(messages)} == {Outcome.SENT}
+        assert {r.outcome for r in bulk_sender.send_batch(messages)} == {Outcome.SENT}
 
     assert fake_fcm.connections_opened > 10  # more parallel connections than requests' default pool
     # A pool smaller than the batch closes every connection it cannot keep once its request is done.

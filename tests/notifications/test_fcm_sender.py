@@ -127,13 +127,13 @@ def test_fcm_failing_for_the_first_requests_then_recovering(fake_fcm, fcm_sender
     assert sorted(m["token"] for m in fake_fcm.sent_messages()) == [f"device-{i}" for i in range(5)]
 
 
-def test_batches_over_500_are_split_and_results_keep_their_order(fake_fcm, fcm_sender):
+def test_batches_over_500_are_split_and_results_keep_their_order(fake_fcm, bulk_sender):
     gone = {0, 499, 500, 1200}
     for index in gone:
         fake_fcm.program(fake.unregistered(), target=f"device-{index}")
     messages = [push(f"device-{i}") for i in range(1201)]
 
-    results = fcm_sender.send_batch(messages)
+    results = bulk_sender.send_batch(messages)
 
     assert len(results) == 1201
     assert {i for i, r in enumerate(results) if r.outcome is Outcome.UNREGISTERED} == gone

@@ -3,6 +3,11 @@
 One rule for turning text into search terms: normalisation (full-width to half-width, lower case),
 jieba segmentation with a domain dictionary, stop words, and query-time synonym expansion. Policy passages,
 service names and queries all go through here so that a query matches the same way everywhere.
+
+English questions over Chinese policies are translated with a dictionary (the classic cross-language
+retrieval technique): the query's English phrases, longest first, are looked up in an English–Chinese
+glossary written from the policy vocabulary (`data/glossary_en_zh.txt`) and their Chinese terms are added
+to the query (`TextAnalyzer.translate`, `query_terms(..., translate=True)`).
 """
 
 from __future__ import annotations
@@ -18,13 +23,20 @@ import jieba
 
 DATA_DIR = Path(__file__).parent / "data"
 # Bump when the analysis code changes the terms it produces: persisted indexes then count as stale.
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 # A synonym counts less than the word the citizen typed: it widens recall without outranking exact matches.
 SYNONYM_WEIGHT = 0.5
+# The Chinese terms of an English query's glossary phrases (cross-language retrieval). Below 1 so that they
+# never count as the query's own terms (those decide lexical abstention; see index.PassageIndex._scores).
+TRANSLATION_WEIGHT = 0.8
+GLOSSARY = "glossary_en_zh.txt"
 
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _HAS_WORD_CHAR = re.compile(r"\w")
 _IS_LATIN_TERM = re.compile(r"^[a-z0-9][a-z0-9.'+#&_-]*$")
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+_LATIN_LETTER = re.compile(r"[a-z]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def normalize(text: str) -> str:
@@ -41,18 +53,34 @@ def normalize(text: str) -> str:
 
 
 def _stem(word: str) -> str:
-    """Fold simple English plurals ("licences", "policies") so singular and plural match."""
+    """Fold simple English plurals ("licences", "policies", "processes", "taxes") so singular and plural match."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+def is_english(text: str) -> bool:
+    """A query written in English: it has Latin letters and they outnumber its Chinese characters."""
+    normalized = normalize(text)
+    return len(_LATIN_LETTER.findall(normalized)) > len(_CJK.findall(normalized))
 
 
 def read_list(path: Path) -> list[str]:
     """A word list from the data folder: one entry a line, blank lines and # comments skipped."""
     lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
     return [line for line in lines if line and not line.startswith("#")]
+
+
+@dataclass(frozen=True)
+class Translation:
+    """An English phrase of a query (its words as matched) and the Chinese terms the glossary gives it."""
+
+    english: tuple[str, ...]
+    chinese: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -84,7 +112,24 @@ class TextAnalyzer:
         self._synonym_patterns = [
             [(term, self._phrase_pattern(term)) for term in group] for group in self._synonym_groups
         ]
+        self._glossary = self._read_glossary(data_dir / GLOSSARY)
+        self._longest_phrase = max(map(len, self._glossary), default=0)
         self.fingerprint = self._fingerprint(data_dir)
+
+    def _read_glossary(self, path: Path) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """English phrase (as `glossary_words`) to Chinese terms; a phrase listed twice gets both lines' terms."""
+        glossary: dict[tuple[str, ...], tuple[str, ...]] = {}
+        if not path.exists():
+            return glossary
+        for line in read_list(path):
+            english, _, chinese = line.partition(" = ")
+            terms = tuple(normalize(t.strip()) for t in chinese.split("|") if t.strip())
+            for phrase in english.split("|"):
+                words = tuple(self.glossary_words(phrase))
+                if words and terms:
+                    known = glossary.get(words, ())
+                    glossary[words] = known + tuple(t for t in terms if t not in known)
+        return glossary
 
     @staticmethod
     def _fingerprint(data_dir: Path) -> str:
@@ -143,6 +188,36 @@ class TextAnalyzer:
                 yield TermSpan(term, offset + start, offset + end)
             start = end
 
+    def glossary_words(self, text: str) -> list[str]:
+        """English words as the glossary matches them: case-folded, plurals folded, stop words dropped.
+
+        Unlike `terms`, single letters stay ("e-government" is "e government", not "government").
+        """
+        words = (_stem(word) for word in _LATIN_WORD.findall(normalize(text)))
+        return [word for word in words if word not in self.stop_words]
+
+    def translate(self, query: str) -> list[Translation]:
+        """The glossary phrases of an English query, longest first, never overlapping, in query order.
+
+        A Chinese query (see `is_english`) has none: it is searched as typed.
+        """
+        if not self._glossary or not is_english(query):
+            return []
+        words = self.glossary_words(query)
+        taken = [False] * len(words)
+        found: list[tuple[int, Translation]] = []
+        for size in range(min(self._longest_phrase, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                phrase = tuple(words[start : start + size])
+                if phrase in self._glossary and not any(taken[start : start + size]):
+                    taken[start : start + size] = [True] * size
+                    found.append((start, Translation(phrase, self._glossary[phrase])))
+        return [translation for _, translation in sorted(found, key=lambda item: item[0])]
+
+    def translation_text(self, query: str) -> str:
+        """The main Chinese rendering of each glossary phrase of an English query, in order ("" if none)."""
+        return " ".join(translation.chinese[0] for translation in self.translate(query))
+
     def terms(self, text: str) -> list[str]:
         """The search terms of a text, in order, repeats kept (for term frequencies)."""
         return [span.term for span in self.spans(text)]
@@ -157,9 +232,17 @@ class TextAnalyzer:
                 found.extend(term for term, _ in group if term not in present and term not in found)
         return found
 
-    def query_terms(self, query: str) -> dict[str, float]:
-        """Weighted terms of a query: its own terms at weight 1, synonym terms at `SYNONYM_WEIGHT`."""
+    def query_terms(self, query: str, *, translate: bool = False) -> dict[str, float]:
+        """Weighted terms of a query: its own terms at weight 1, synonym terms at `SYNONYM_WEIGHT` and,
+        with `translate` (searching Chinese text), the glossary's Chinese terms for an English query at
+        `TRANSLATION_WEIGHT`."""
         weights = dict.fromkeys(self.terms(query), 1.0)
+        if translate:
+            for translation in self.translate(query):
+                for chinese in translation.chinese:
+                    for term in self.terms(chinese):
+                        if weights.get(term, 0.0) < TRANSLATION_WEIGHT:
+                            weights[term] = TRANSLATION_WEIGHT
         for synonym in self.synonyms(query):
             for term in self.terms(synonym):
                 weights.setdefault(term, SYNONYM_WEIGHT)

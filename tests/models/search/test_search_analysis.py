@@ -2,7 +2,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from models.search.analysis import SYNONYM_WEIGHT, default_analyzer, normalize
+from models.search.analysis import (
+    DATA_DIR,
+    GLOSSARY,
+    SYNONYM_WEIGHT,
+    TRANSLATION_WEIGHT,
+    default_analyzer,
+    is_english,
+    normalize,
+    read_list,
+)
 
 DOMAIN_TERMS = ["政务外网", "政务内网", "金税工程", "一网通办", "电子政务", "一站式服务", "营业执照",
                 "企业设立登记", "政府采购", "电子证照", "好差评", "数字鸿沟", "门户网站"]
@@ -39,6 +48,7 @@ def test_stop_words_and_punctuation_are_dropped(analyzer):
 
 def test_english_plurals_match_singulars(analyzer):
     assert analyzer.terms("Business Licences and policies") == ["business", "licence", "policy"]
+    assert analyzer.terms("processes taxes approaches") == ["process", "tax", "approach"]
 
 
 @pytest.mark.parametrize(
@@ -90,3 +100,80 @@ def test_fingerprint_changes_with_the_dictionary(analyzer, tmp_path):
     changed = TextAnalyzer(tmp_path)
     assert changed.fingerprint != analyzer.fingerprint
     assert "跨省通办专窗" in changed.terms("设立跨省通办专窗")
+
+
+# ----- cross-language search: English queries translated with the glossary -----
+
+
+@pytest.mark.parametrize(
+    ("query", "chinese"),
+    [
+        ("What are the goals of the e-government extranet?", ["电子政务外网", "目标"]),
+        ("How can we bridge the digital divide?", ["数字鸿沟"]),
+        ("Golden Tax Project", ["金税工程"]),
+        ("principles for developing e-public services", ["电子公共服务", "原则"]),
+        ("ONE-STOP SERVICES around the clock", ["一站式服务", "24小时"]),
+    ],
+)
+def test_an_english_query_gets_the_chinese_glossary_terms(analyzer, query, chinese):
+    weights = analyzer.query_terms(query, translate=True)
+    for rendering in chinese:
+        for term in analyzer.terms(rendering):
+            assert weights[term] >= TRANSLATION_WEIGHT, (rendering, term, weights)
+    assert all(weights[term] == 1.0 for term in analyzer.terms(query)), "the typed words keep full weight"
+
+
+def test_translation_weight_stays_below_the_typed_words():
+    # own terms (weight 1) decide lexical abstention; translations must not count as typed words
+    assert SYNONYM_WEIGHT < TRANSLATION_WEIGHT < 1.0
+
+
+@pytest.mark.parametrize(
+    "query", ["国家政务外网建设目标", "怎么办营业执照", "电子公共服务的特点", "怎么用APP办社保", "数字鸿沟是什么"]
+)
+def test_a_chinese_query_is_not_translated(analyzer, query):
+    assert analyzer.translate(query) == []
+    assert analyzer.translation_text(query) == ""
+    assert analyzer.query_terms(query, translate=True) == analyzer.query_terms(query)
+
+
+def test_without_translate_english_queries_keep_their_old_terms(analyzer):
+    """Service search matches English names directly and does not ask for translations."""
+    assert "目标" not in analyzer.query_terms("goals of the extranet")
+    assert "目标" in analyzer.query_terms("goals of the extranet", translate=True)
+
+
+def test_longest_glossary_phrase_wins_and_phrases_do_not_overlap(analyzer):
+    found = analyzer.translate("Golden Tax Project and VAT cross-checking")
+    assert [t.chinese[0] for t in found] == ["金税工程", "增值税", "交叉稽核"]
+    assert found[0].english == ("golden", "tax", "project")
+    assert [t.chinese for t in analyzer.translate("Golden Tax Project")] == [("金税工程",)]
+
+
+def test_e_government_is_not_read_as_government(analyzer):
+    assert analyzer.translate("e-government")[0].chinese[0] == "电子政务"
+    assert analyzer.translate("eGovernment")[0].chinese[0] == "电子政务"
+    assert analyzer.translate("government")[0].chinese[0] == "政府"
+
+
+def test_translation_text_lists_the_main_renderings_in_query_order(analyzer):
+    assert analyzer.translation_text("digital divide among older people") == "数字鸿沟 年龄"
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [("What is e-government?", True), ("how to apply 营业执照", True), ("怎么用APP办社保", False),
+     ("电子政务", False), ("12345", False), ("", False)],
+)
+def test_language_detection(text, english):
+    assert is_english(text) is english
+
+
+def test_every_glossary_entry_parses(analyzer):
+    lines = read_list(DATA_DIR / GLOSSARY)
+    assert len(lines) >= 300
+    for line in lines:
+        english, separator, chinese = line.partition(" = ")
+        assert separator and english.strip() and chinese.strip(), line
+        assert any(analyzer.glossary_words(phrase) for phrase in english.split("|")), line
+        assert all(analyzer.terms(term) for term in chinese.split("|")), line

@@ -313,10 +313,23 @@ class PassageIndex:
 
     def scores(self, query: str) -> ranking.QueryScores:
         """Both raw scores of every live passage for a query (the parts `search` fuses)."""
-        weights = self.analyzer.query_terms(query)
-        vector = self.embedder.query(query)
+        weights, vector, translated = self._query(query)
         with self._lock:
-            return self._scores(weights, vector)
+            return self._scores(weights, vector, translated)
+
+    def _query(self, query: str, embed: bool = True) -> tuple[dict[str, float], np.ndarray | None, bool]:
+        """Weighted terms and e5 vector of a query, and whether it was translated.
+
+        An English query is searched across languages (see `analysis.TextAnalyzer.translate`): BM25 gets the
+        Chinese terms of its glossary phrases, and e5 embeds the query followed by their main Chinese
+        renderings, which brings it closer to the Chinese passages than the English alone.
+        """
+        weights = self.analyzer.query_terms(query, translate=True)
+        translation = self.analyzer.translation_text(query)
+        vector = None
+        if embed:
+            vector = self.embedder.query(f"{query} {translation}" if translation else query)
+        return weights, vector, bool(translation)
 
     def _background_similarity(self, vector: np.ndarray) -> float:
         """The query's best similarity to everyday off-topic texts (embedded once per index)."""
@@ -324,7 +337,9 @@ class PassageIndex:
             self._background = self.embedder.passages(read_list(DATA_DIR / "off_topic.txt"))
         return float((self._background @ vector).max())
 
-    def _scores(self, weights: dict[str, float], vector: np.ndarray | None) -> ranking.QueryScores:
+    def _scores(
+        self, weights: dict[str, float], vector: np.ndarray | None, translated: bool = False
+    ) -> ranking.QueryScores:
         rows = self._rows
         alive = self._alive[:rows]
         count = max(int(alive.sum()), 1)
@@ -350,15 +365,14 @@ class PassageIndex:
         )
         coverage = matched_idf / own_idf if own_idf > 0 else matched_idf
         background = self._background_similarity(vector) if vector is not None else 1.0
-        return ranking.QueryScores(lexical, semantic, coverage, alive.copy(), background)
+        return ranking.QueryScores(lexical, semantic, coverage, alive.copy(), background, translated)
 
     def search(self, query: str, k: int = 5, *, method: ranking.Method = ranking.Method.HYBRID) -> SearchResult:
         """The `k` best passages for a query, or none (abstained) when nothing is relevant enough."""
-        weights = self.analyzer.query_terms(query)
-        vector = self.embedder.query(query) if method != ranking.Method.BM25 else None
+        weights, vector, translated = self._query(query, embed=method != ranking.Method.BM25)
         with self._lock:
             generation = self.generation
-            scores = self._scores(weights, vector)
+            scores = self._scores(weights, vector, translated)
             ranked = ranking.rank(scores, method, self.params)
             if ranked.abstained:
                 return SearchResult([], True, generation)

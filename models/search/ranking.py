@@ -26,10 +26,13 @@ class RankingParams:
     # Reciprocal rank fusion: score = lexical_weight / (rrf_k + lexical rank) + 1 / (rrf_k + semantic rank).
     rrf_k: int = 30
     lexical_weight: float = 1.0
+    # The lexical weight for a query translated with the English–Chinese glossary: its BM25 ranking (on the
+    # Chinese terms) is more reliable than the cross-language e5 similarity, so it counts for more.
+    translated_lexical_weight: float = 2.0
     # e5 similarities are compressed (0.7-0.9) and run higher between Chinese texts than across
     # languages, so no absolute threshold works: a query is off-topic when its best passage is not
     # clearly closer than the best everyday off-topic reference text (data/off_topic.txt).
-    abstain_margin: float = -0.036
+    abstain_margin: float = -0.01
     # A passage holding this share of the query's own term weight (idf) is on-topic whatever the vectors say.
     abstain_coverage: float = 0.5
 
@@ -41,13 +44,15 @@ DEFAULT_PARAMS = RankingParams()
 class QueryScores:
     """Per-row scores of one query. `coverage` is the share of the query's own term weight (idf) that
     a passage contains; `background` is the query's best similarity to the off-topic reference texts;
-    rows of removed documents are False in `alive`."""
+    rows of removed documents are False in `alive`; `translated`: an English query searched with the
+    Chinese terms of the glossary (see `analysis.TextAnalyzer.translate`)."""
 
     lexical: np.ndarray
     semantic: np.ndarray
     coverage: np.ndarray
     alive: np.ndarray
     background: float
+    translated: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,11 +79,12 @@ def fused(scores: QueryScores, params: RankingParams = DEFAULT_PARAMS) -> np.nda
     """Reciprocal rank fusion scaled so that being first in both rankings scores 1. Passages with no
     lexical match get no lexical share: no match is no evidence."""
     values = np.zeros(len(scores.lexical), dtype=np.float64)
+    weight = params.translated_lexical_weight if scores.translated else params.lexical_weight
     lexical = _top(scores.lexical, scores.alive & (scores.lexical > 0))
     semantic = _top(scores.semantic, scores.alive)
-    values[lexical] += params.lexical_weight / (params.rrf_k + np.arange(1, len(lexical) + 1))
+    values[lexical] += weight / (params.rrf_k + np.arange(1, len(lexical) + 1))
     values[semantic] += 1.0 / (params.rrf_k + np.arange(1, len(semantic) + 1))
-    return values / ((params.lexical_weight + 1) / (params.rrf_k + 1))
+    return values / ((weight + 1) / (params.rrf_k + 1))
 
 
 def _best(values: np.ndarray, alive: np.ndarray) -> float:

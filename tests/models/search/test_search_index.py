@@ -142,6 +142,14 @@ def test_an_index_built_with_another_dictionary_is_stale(index, tmp_path):
         PassageIndex.load(tmp_path / "missing", index.analyzer, index.embedder)
 
 
+def test_an_english_query_is_searched_with_its_chinese_translation(seed_index):
+    scores = seed_index.scores("How can the digital divide be narrowed?")
+    assert scores.translated
+    assert not seed_index.scores("如何缩小数字鸿沟").translated
+    hit = seed_index.search("How can the digital divide be narrowed?", k=3).hits[0]
+    assert "<mark>数字鸿沟</mark>" in hit.snippet
+
+
 def test_an_empty_index_abstains(index):
     result = index.search("居住证")
     assert result.abstained and result.hits == []

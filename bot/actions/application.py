@@ -13,6 +13,7 @@ from actions.backend import BackendUnavailable, NotFound, NotSignedIn, Problem
 from actions.context import api_for, language_of, token_of
 from actions.messages import say
 from actions.service_lookup import choose_service
+from actions.threaded import ApiAction
 
 APPLICATION_SLOTS = (
     "application_service",
@@ -33,13 +34,13 @@ def not_ready() -> list[SlotSet]:
     return [SlotSet("application_ready", False)]
 
 
-class ActionPrepareApplication(Action):
+class ActionPrepareApplication(ApiAction):
     """Checks the user is signed in, resolves the service and loads its form fields."""
 
     def name(self) -> str:
         return "action_prepare_application"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         language = language_of(tracker)
         if not token_of(tracker):
             say(dispatcher, language, "sign_in")
@@ -77,13 +78,13 @@ class ActionPrepareApplication(Action):
         ]
 
 
-class ActionSubmitApplication(Action):
+class ActionSubmitApplication(ApiAction):
     """Runs when the form is complete: submits on confirmation, with the form's idempotency key."""
 
     def name(self) -> str:
         return "action_submit_application"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         language = language_of(tracker)
         if tracker.get_slot("application_confirmed") is not True:
             say(dispatcher, language, "application_cancelled")

@@ -24,6 +24,7 @@ from actions.application_answers import (
 from actions.backend import BackendUnavailable, Problem
 from actions.context import api_for, language_of, latest_intent
 from actions.messages import say
+from actions.threaded import in_thread
 
 ANSWER_PROBLEMS = {
     "zh": {
@@ -80,7 +81,13 @@ class ValidateApplicationForm(FormValidationAction):
     def name(self) -> str:
         return "validate_application_form"
 
-    def validate_application_answer(
+    async def validate_application_answer(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # The backend checks each answer: a blocking call, so it runs on the action thread pool.
+        return await in_thread(self.check_application_answer, slot_value, dispatcher, tracker, domain)
+
+    def check_application_answer(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         language = language_of(tracker)

@@ -7,6 +7,7 @@ token (metadata key ``token``), so it can never see more than the user could.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +15,14 @@ import requests
 
 DEFAULT_API_URL = "http://127.0.0.1:8000/api/v1"
 ACCEPT_LANGUAGE = {"zh": "zh-CN", "en": "en"}
+# One HTTP session per action thread: connections to the API are kept alive between calls.
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()
+    return _local.session
 
 
 class BackendUnavailable(Exception):
@@ -103,7 +112,7 @@ class YiwangApi:
         if self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
         try:
-            response = requests.request(
+            response = _session().request(
                 method, self.base_url + path, params=params, json=json, headers=all_headers, timeout=self.timeout
             )
         except requests.RequestException as error:

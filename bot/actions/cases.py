@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backend import BackendUnavailable, NotFound, NotSignedIn
 from actions.context import api_for, language_of, latest_entity_values
 from actions.messages import say
+from actions.threaded import ApiAction
 
 NOT_GIVEN = {"zh": "—", "en": "—"}
 
@@ -28,11 +29,11 @@ def case_line(number: int, case: dict[str, Any], language: str) -> str:
     )
 
 
-class ActionCaseStatus(Action):
+class ActionCaseStatus(ApiAction):
     def name(self) -> str:
         return "action_case_status"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         language = language_of(tracker)
         api = api_for(tracker)
         numbers = [value.upper() for value in latest_entity_values(tracker, "case_no")]

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backend import BackendUnavailable
 from actions.context import api_for, language_of, latest_text
 from actions.messages import say
+from actions.threaded import ApiAction
 
 # About four lines on a phone screen.
 PASSAGE_LIMIT = 200
@@ -44,11 +45,11 @@ def best_passage(item: dict[str, Any]) -> str:
     return trim_passage(text or item.get("snippet") or "")
 
 
-class ActionAnswerPolicy(Action):
+class ActionAnswerPolicy(ApiAction):
     def name(self) -> str:
         return "action_answer_policy"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         language = language_of(tracker)
         try:
             result = api_for(tracker).search_policies(latest_text(tracker), k=3)

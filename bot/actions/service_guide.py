@@ -6,10 +6,10 @@ in the bot, so a catalogue update shows at once. One action per question, sharin
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -17,6 +17,7 @@ from actions.backend import BackendUnavailable, NotFound
 from actions.context import api_for, language_of
 from actions.messages import say
 from actions.service_lookup import choose_service, question_intent
+from actions.threaded import ApiAction
 
 WORDS = {
     "zh": {
@@ -165,7 +166,7 @@ def location_values(guide: dict[str, Any], language: str) -> dict[str, Any]:
     }
 
 
-class ServiceGuideAction(Action, ABC):
+class ServiceGuideAction(ApiAction):
     """Resolve the service, fetch its guide, answer one aspect of it."""
 
     action_name = ""
@@ -179,7 +180,7 @@ class ServiceGuideAction(Action, ABC):
     def values(self, guide: dict[str, Any], language: str) -> dict[str, Any]:
         """The message's placeholders for this aspect of the guide."""
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         language = language_of(tracker)
         api = api_for(tracker)
         try:

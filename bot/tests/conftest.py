@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -80,3 +82,13 @@ def guide_en() -> dict[str, Any]:
 
 def texts(dispatcher: CollectingDispatcher) -> list[str]:
     return [message["text"] for message in dispatcher.messages]
+
+
+def resolve(result: Any) -> Any:
+    """The value of an action method as the action server gets it: awaited when it is a coroutine."""
+    return asyncio.run(result) if inspect.isawaitable(result) else result
+
+
+def run_action(action: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> Any:
+    """Run an action the way rasa_sdk's executor does (awaiting ``run`` when it is asynchronous)."""
+    return resolve(action.run(dispatcher, tracker, domain))

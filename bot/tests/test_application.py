@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from conftest import API, make_tracker, service_entity, texts
+from conftest import API, make_tracker, resolve, run_action, service_entity, texts
 from rasa_sdk.events import SlotSet
 
 from actions.application import ActionCancelApplication, ActionPrepareApplication, ActionSubmitApplication
@@ -36,7 +36,7 @@ def test_prepare_loads_the_form_fields_of_the_service(api, dispatcher, guide_zh)
     api.get(f"{API}/services/YW-SCJG-001", json=guide_zh)
     tracker = make_tracker("我要办理营业执照", "apply_service", [service_entity("YW-SCJG-001")], metadata=TOKEN)
 
-    events = ActionPrepareApplication().run(dispatcher, tracker, {})
+    events = run_action(ActionPrepareApplication(), dispatcher, tracker, {})
 
     key = events[4]["value"]
     assert len(key) == 36
@@ -56,7 +56,7 @@ def test_prepare_loads_the_form_fields_of_the_service(api, dispatcher, guide_zh)
 def test_prepare_without_sign_in_does_not_start(api, dispatcher):
     tracker = make_tracker("我要办理营业执照", "apply_service", [service_entity("YW-SCJG-001")])
 
-    assert ActionPrepareApplication().run(dispatcher, tracker, {}) == [SlotSet("application_ready", False)]
+    assert run_action(ActionPrepareApplication(), dispatcher, tracker, {}) == [SlotSet("application_ready", False)]
     assert texts(dispatcher) == ["请先登录一网通办App，登录后我才能为您查询办件或在线申办。"]
 
 
@@ -64,7 +64,7 @@ def test_prepare_with_an_ambiguous_name_offers_apply_buttons(api, dispatcher):
     api.get(f"{API}/services", json={"items": [SERVICE, {"code": "YW-SCJG-003", "name": "个体工商户设立登记"}]})
     tracker = make_tracker("我要办执照", "apply_service", [service_entity("执照")], metadata=TOKEN)
 
-    assert ActionPrepareApplication().run(dispatcher, tracker, {}) == [SlotSet("application_ready", False)]
+    assert run_action(ActionPrepareApplication(), dispatcher, tracker, {}) == [SlotSet("application_ready", False)]
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
         '/apply_service{"service": "YW-SCJG-001"}', '/apply_service{"service": "YW-SCJG-003"}']
 
@@ -73,21 +73,21 @@ def test_prepare_a_service_without_form_fields(api, dispatcher, guide_zh):
     api.get(f"{API}/services/YW-SCJG-001", json={**guide_zh, "form_fields": []})
     tracker = make_tracker("我要办理营业执照", "apply_service", [service_entity("YW-SCJG-001")], metadata=TOKEN)
 
-    events = ActionPrepareApplication().run(dispatcher, tracker, {})
+    events = run_action(ActionPrepareApplication(), dispatcher, tracker, {})
 
     assert events == [SlotSet("service", "YW-SCJG-001"), SlotSet("application_ready", False)]
     assert texts(dispatcher) == ["「企业设立登记」暂不支持在对话中申办。您可以问我办理地点和所需材料。"]
 
 
 def test_asks_the_first_unanswered_field_with_its_help(dispatcher, fields):
-    ActionAskApplicationAnswer().run(dispatcher, form_tracker(fields, {}, ""), {})
+    run_action(ActionAskApplicationAnswer(), dispatcher, form_tracker(fields, {}, ""), {})
 
     assert dispatcher.messages[0]["text"] == "（1/8）请填写「企业名称」（与名称自主申报结果一致）"
     assert dispatcher.messages[0]["buttons"] == []
 
 
 def test_asks_a_choice_with_buttons(dispatcher, fields):
-    ActionAskApplicationAnswer().run(dispatcher, form_tracker(fields, {"company_name": "示范市快乐科技有限公司"}, ""), {})
+    run_action(ActionAskApplicationAnswer(), dispatcher, form_tracker(fields, {"company_name": "示范市快乐科技有限公司"}, ""), {})
 
     assert dispatcher.messages[0]["text"] == "（2/8）请填写「企业类型」"
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
@@ -97,7 +97,7 @@ def test_asks_a_choice_with_buttons(dispatcher, fields):
 def test_asks_an_optional_bool_with_yes_no_and_skip(dispatcher, fields):
     answered = {f["name"]: "x" for f in fields[:6]}
 
-    ActionAskApplicationAnswer().run(dispatcher, form_tracker(fields, answered, ""), {})
+    run_action(ActionAskApplicationAnswer(), dispatcher, form_tracker(fields, answered, ""), {})
 
     assert dispatcher.messages[0]["text"] == "（7/8）请填写「申请免费刻制公章」（选填，可回复「跳过」）"
     assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == ["是", "否", "跳过"]
@@ -107,8 +107,8 @@ def test_an_answer_valid_for_the_backend_is_stored_and_the_next_field_asked(api,
     api.post(f"{API}/services/YW-SCJG-001/validate",
              json={"valid": True, "form": {"company_name": "示范市快乐科技有限公司"}})
 
-    events = ValidateApplicationForm().validate_application_answer(
-        "示范市快乐科技有限公司", dispatcher, form_tracker(fields, {}, "示范市快乐科技有限公司"), {})
+    events = resolve(ValidateApplicationForm().validate_application_answer(
+        "示范市快乐科技有限公司", dispatcher, form_tracker(fields, {}, "示范市快乐科技有限公司"), {}))
 
     assert events == {"application_values": {"company_name": "示范市快乐科技有限公司"}, "application_answer": None}
     assert json.loads(api.calls[0].request.body) == {"form": {"company_name": "示范市快乐科技有限公司"}}
@@ -120,8 +120,8 @@ def test_the_backends_message_is_shown_and_the_field_asked_again(api, dispatcher
         "type": "https://yiwang.example/problems/validation", "title": "Invalid form", "status": 422,
         "detail": "Some fields are invalid.", "errors": {"form.company_name": ["名称格式不正确。"]}})
 
-    events = ValidateApplicationForm().validate_application_answer(
-        "ABC", dispatcher, form_tracker(fields, {}, "ABC"), {})
+    events = resolve(ValidateApplicationForm().validate_application_answer(
+        "ABC", dispatcher, form_tracker(fields, {}, "ABC"), {}))
 
     assert events == {"application_answer": None}
     assert texts(dispatcher) == ["「企业名称」名称格式不正确。"]
@@ -131,8 +131,8 @@ def test_a_choice_is_read_by_label_and_sent_as_its_value(api, dispatcher, fields
     api.post(f"{API}/services/YW-SCJG-001/validate", json={"valid": True, "form": {"company_type": "partnership"}})
     values = {"company_name": "示范市快乐科技有限公司"}
 
-    events = ValidateApplicationForm().validate_application_answer(
-        "合伙企业", dispatcher, form_tracker(fields, values, "合伙企业"), {})
+    events = resolve(ValidateApplicationForm().validate_application_answer(
+        "合伙企业", dispatcher, form_tracker(fields, values, "合伙企业"), {}))
 
     assert events["application_values"] == {**values, "company_type": "partnership"}
 
@@ -140,8 +140,8 @@ def test_a_choice_is_read_by_label_and_sent_as_its_value(api, dispatcher, fields
 def test_an_unreadable_choice_lists_the_options_without_calling_the_backend(api, dispatcher, fields):
     values = {"company_name": "示范市快乐科技有限公司"}
 
-    events = ValidateApplicationForm().validate_application_answer(
-        "随便", dispatcher, form_tracker(fields, values, "随便"), {})
+    events = resolve(ValidateApplicationForm().validate_application_answer(
+        "随便", dispatcher, form_tracker(fields, values, "随便"), {}))
 
     assert events == {"application_answer": None}
     assert texts(dispatcher) == [
@@ -152,8 +152,8 @@ def test_the_last_answer_completes_the_fields(api, dispatcher, fields):
     api.post(f"{API}/services/YW-SCJG-001/validate", json={"valid": True, "form": {"contact_mobile": "13812345678"}})
     values = {f["name"]: "x" for f in fields[:7]}
 
-    events = ValidateApplicationForm().validate_application_answer(
-        "13812345678", dispatcher, form_tracker(fields, values, "13812345678"), {})
+    events = resolve(ValidateApplicationForm().validate_application_answer(
+        "13812345678", dispatcher, form_tracker(fields, values, "13812345678"), {}))
 
     assert events == {"application_values": {**values, "contact_mobile": "13812345678"},
                       "application_answer": "13812345678"}
@@ -162,8 +162,8 @@ def test_the_last_answer_completes_the_fields(api, dispatcher, fields):
 def test_an_optional_field_can_be_skipped(dispatcher, fields):
     values = {f["name"]: "x" for f in fields[:6]}
 
-    events = ValidateApplicationForm().validate_application_answer(
-        "跳过", dispatcher, form_tracker(fields, values, "跳过"), {})
+    events = resolve(ValidateApplicationForm().validate_application_answer(
+        "跳过", dispatcher, form_tracker(fields, values, "跳过"), {}))
 
     assert events == {"application_values": {**values, "need_free_seal": None}, "application_answer": None}
 
@@ -174,7 +174,7 @@ def test_summary_shows_labels_and_masks_id_numbers(dispatcher, fields):
               "legal_representative": "张伟 110101199003071234", "need_free_seal": None,
               "contact_mobile": "13812345678"}
 
-    ActionAskApplicationConfirmed().run(dispatcher, form_tracker(fields, values, "", slot="application_confirmed"), {})
+    run_action(ActionAskApplicationConfirmed(), dispatcher, form_tracker(fields, values, "", slot="application_confirmed"), {})
 
     assert dispatcher.messages[0]["text"] == (
         "请核对「企业设立登记」的申请信息：\n企业名称：示范市快乐科技有限公司\n企业类型：有限责任公司\n注册资本（万元）：50\n"
@@ -211,7 +211,7 @@ def test_submit_creates_the_case_once_with_the_forms_key(api, dispatcher):
         "application_service": SERVICE, "application_values": {"company_name": "示范市快乐科技有限公司", "need_free_seal": None},
         "application_key": "7d7c1f0e-0000-4000-8000-000000000001", "application_confirmed": True})
 
-    assert ActionSubmitApplication().run(dispatcher, tracker, {}) == CLEARED
+    assert run_action(ActionSubmitApplication(), dispatcher, tracker, {}) == CLEARED
 
     request = api.calls[0].request
     assert json.loads(request.body) == {"service_code": "YW-SCJG-001", "form": {"company_name": "示范市快乐科技有限公司"}}
@@ -226,7 +226,7 @@ def test_submit_rejected_by_the_backend_shows_its_messages(api, dispatcher):
     tracker = make_tracker("/affirm", "affirm", metadata=TOKEN, slots={
         "application_service": SERVICE, "application_values": {}, "application_key": "k", "application_confirmed": True})
 
-    assert ActionSubmitApplication().run(dispatcher, tracker, {}) == CLEARED
+    assert run_action(ActionSubmitApplication(), dispatcher, tracker, {}) == CLEARED
     assert texts(dispatcher) == ["申请未能提交：此项为必填项。\n您可以重新申办，或拨打 12345 热线咨询。"]
 
 
@@ -234,7 +234,7 @@ def test_declined_confirmation_submits_nothing(api, dispatcher):
     tracker = make_tracker("不", "deny", metadata=TOKEN, slots={"application_service": SERVICE,
                                                                  "application_confirmed": False})
 
-    assert ActionSubmitApplication().run(dispatcher, tracker, {}) == CLEARED
+    assert run_action(ActionSubmitApplication(), dispatcher, tracker, {}) == CLEARED
     assert texts(dispatcher) == ["好的，已取消本次申办，没有提交任何信息。"]
     assert len(api.calls) == 0
 
@@ -242,7 +242,7 @@ def test_declined_confirmation_submits_nothing(api, dispatcher):
 def test_cancel_in_english(dispatcher):
     tracker = make_tracker("cancel", "cancel", slots={"language": "en"})
 
-    assert ActionCancelApplication().run(dispatcher, tracker, {}) == CLEARED
+    assert run_action(ActionCancelApplication(), dispatcher, tracker, {}) == CLEARED
     assert texts(dispatcher) == ["OK, the application is cancelled and nothing was submitted."]
 
 

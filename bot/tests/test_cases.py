@@ -1,4 +1,4 @@
-from conftest import API, make_tracker, texts
+from conftest import API, make_tracker, run_action, texts
 
 from actions.cases import ActionCaseStatus
 
@@ -26,7 +26,7 @@ def test_lists_open_cases_with_the_users_token(api, dispatcher):
                                   "next_cursor": None})
     tracker = make_tracker("我的申请到哪一步了", "case_status", metadata=TOKEN)
 
-    assert ActionCaseStatus().run(dispatcher, tracker, {}) == []
+    assert run_action(ActionCaseStatus(), dispatcher, tracker, {}) == []
 
     assert texts(dispatcher) == [
         "您有 2 件正在办理的事项：\n"
@@ -45,7 +45,7 @@ def test_one_case_by_number_in_english(api, dispatcher):
     tracker = make_tracker("status of yw20250301000012", "case_status", [case_entity("yw20250301000012")],
                            slots={"language": "en"}, metadata=TOKEN)
 
-    ActionCaseStatus().run(dispatcher, tracker, {})
+    run_action(ActionCaseStatus(), dispatcher, tracker, {})
 
     assert texts(dispatcher) == [
         "YW20250301000012 · Business establishment registration\nStatus: Accepted\n"
@@ -59,7 +59,7 @@ def test_someone_elses_case_number_is_refused_without_saying_it_exists(api, disp
     tracker = make_tracker("查一下YW20250301000099", "case_status", [case_entity("YW20250301000099")],
                            metadata=TOKEN)
 
-    ActionCaseStatus().run(dispatcher, tracker, {})
+    run_action(ActionCaseStatus(), dispatcher, tracker, {})
 
     assert texts(dispatcher) == ["您名下没有编号为 YW20250301000099 的办件，请核对编号。"]
 
@@ -67,13 +67,13 @@ def test_someone_elses_case_number_is_refused_without_saying_it_exists(api, disp
 def test_no_open_cases(api, dispatcher):
     api.get(f"{API}/cases", json={"items": [], "next_cursor": None})
 
-    ActionCaseStatus().run(dispatcher, make_tracker("进度", "case_status", metadata=TOKEN), {})
+    run_action(ActionCaseStatus(), dispatcher, make_tracker("进度", "case_status", metadata=TOKEN), {})
 
     assert texts(dispatcher) == ["您目前没有正在办理的事项。"]
 
 
 def test_without_a_token_asks_to_sign_in_and_calls_nothing(api, dispatcher):
-    ActionCaseStatus().run(dispatcher, make_tracker("我的申请到哪一步了", "case_status"), {})
+    run_action(ActionCaseStatus(), dispatcher, make_tracker("我的申请到哪一步了", "case_status"), {})
 
     assert texts(dispatcher) == ["请先登录一网通办App，登录后我才能为您查询办件或在线申办。"]
     assert len(api.calls) == 0
@@ -82,7 +82,7 @@ def test_without_a_token_asks_to_sign_in_and_calls_nothing(api, dispatcher):
 def test_an_expired_token_asks_to_sign_in_again(api, dispatcher):
     api.get(f"{API}/cases", status=401, json={"type": "about:blank", "title": "Unauthorized", "status": 401})
 
-    ActionCaseStatus().run(dispatcher, make_tracker("进度", "case_status", metadata=TOKEN), {})
+    run_action(ActionCaseStatus(), dispatcher, make_tracker("进度", "case_status", metadata=TOKEN), {})
 
     assert texts(dispatcher) == ["请先登录一网通办App，登录后我才能为您查询办件或在线申办。"]
 
@@ -90,7 +90,7 @@ def test_an_expired_token_asks_to_sign_in_again(api, dispatcher):
 def test_backend_error_is_polite(api, dispatcher):
     api.get(f"{API}/cases", status=503, body="Service Unavailable")
 
-    ActionCaseStatus().run(dispatcher, make_tracker("进度", "case_status", metadata=TOKEN), {})
+    run_action(ActionCaseStatus(), dispatcher, make_tracker("进度", "case_status", metadata=TOKEN), {})
 
     assert texts(dispatcher) == ["抱歉，系统暂时无法访问，请稍后再试，或拨打 12345 政务服务便民热线。"]
 
@@ -100,7 +100,7 @@ def test_timeout_is_polite(api, dispatcher):
 
     api.get(f"{API}/cases", body=requests.Timeout("slow"))
 
-    ActionCaseStatus().run(dispatcher, make_tracker("进度", "case_status", metadata=TOKEN), {})
+    run_action(ActionCaseStatus(), dispatcher, make_tracker("进度", "case_status", metadata=TOKEN), {})
 
     assert texts(dispatcher) == ["抱歉，系统暂时无法访问，请稍后再试，或拨打 12345 政务服务便民热线。"]
 

@@ -1,5 +1,5 @@
 import responses
-from conftest import API, make_tracker, texts
+from conftest import API, make_tracker, run_action, texts
 
 from actions.policy import ActionAnswerPolicy, trim_passage
 
@@ -18,7 +18,7 @@ def test_answers_with_the_best_passage_and_its_source(api, dispatcher):
     api.get(SEARCH, json={"items": [ITEM, {**ITEM, "policy_id": 2, "title": "其他"}], "abstained": False})
     tracker = make_tracker("电子公共服务有什么特点", "ask_policy")
 
-    assert ActionAnswerPolicy().run(dispatcher, tracker, {}) == []
+    assert run_action(ActionAnswerPolicy(), dispatcher, tracker, {}) == []
 
     assert texts(dispatcher) == [
         ITEM["text"] + "\n——来源：电子政务与公共服务 › 第五节电子公共服务 › 二、电子公共服务的特点"
@@ -31,7 +31,7 @@ def test_english_question_gets_english_framing_and_the_chinese_quote(api, dispat
     tracker = make_tracker("what are the features of electronic public services", "ask_policy",
                            slots={"language": "en"})
 
-    ActionAnswerPolicy().run(dispatcher, tracker, {})
+    run_action(ActionAnswerPolicy(), dispatcher, tracker, {})
 
     assert texts(dispatcher) == [
         "Here is what the published policy says (quoted in Chinese):\n“" + ITEM["text"] + "”\n"
@@ -44,7 +44,7 @@ def test_abstained_search_says_it_does_not_know_and_offers_the_hotline(api, disp
     api.get(SEARCH, json={"items": [], "abstained": True})
     tracker = make_tracker("火星移民有什么政策", "ask_policy")
 
-    ActionAnswerPolicy().run(dispatcher, tracker, {})
+    run_action(ActionAnswerPolicy(), dispatcher, tracker, {})
 
     assert texts(dispatcher) == ["抱歉，在已公开的政策中没有找到可靠的答案。如需咨询，请拨打 12345 政务服务便民热线。"]
 
@@ -53,7 +53,7 @@ def test_a_long_passage_uses_the_snippet(api, dispatcher):
     long_item = {**ITEM, "text": "很长的段落。" * 60, "snippet": "与问题最相关的一段。"}
     api.get(SEARCH, json={"items": [long_item], "abstained": False})
 
-    ActionAnswerPolicy().run(dispatcher, make_tracker("问题", "ask_policy"), {})
+    run_action(ActionAnswerPolicy(), dispatcher, make_tracker("问题", "ask_policy"), {})
 
     assert texts(dispatcher)[0].startswith("与问题最相关的一段。\n——来源：")
 
@@ -61,7 +61,7 @@ def test_a_long_passage_uses_the_snippet(api, dispatcher):
 def test_backend_down(api, dispatcher):
     api.get(SEARCH, body=responses.ConnectionError("refused"))
 
-    ActionAnswerPolicy().run(dispatcher, make_tracker("政务公开有哪些规定", "ask_policy"), {})
+    run_action(ActionAnswerPolicy(), dispatcher, make_tracker("政务公开有哪些规定", "ask_policy"), {})
 
     assert texts(dispatcher) == ["抱歉，系统暂时无法访问，请稍后再试，或拨打 12345 政务服务便民热线。"]
 

@@ -1,7 +1,7 @@
 import json
 
 import responses
-from conftest import API, make_tracker, service_entity, texts
+from conftest import API, make_tracker, run_action, service_entity, texts
 from rasa_sdk.events import SlotSet
 
 from actions.service_guide import (
@@ -21,7 +21,7 @@ def test_materials_in_chinese_from_the_guide(api, dispatcher, guide_zh):
     tracker = make_tracker("办营业执照需要什么材料", "ask_service_materials", [service_entity("YW-SCJG-001")],
                            slots={"service": "YW-SCJG-001"})
 
-    events = ActionServiceMaterials().run(dispatcher, tracker, {})
+    events = run_action(ActionServiceMaterials(), dispatcher, tracker, {})
 
     assert events == [SlotSet("service", "YW-SCJG-001")]
     assert texts(dispatcher) == [
@@ -40,7 +40,7 @@ def test_time_in_english_with_steps(api, dispatcher, guide_en):
     tracker = make_tracker("how long does a business licence take", "ask_service_time",
                            [service_entity("YW-SCJG-001")], slots={"language": "en"})
 
-    ActionServiceTime().run(dispatcher, tracker, {})
+    run_action(ActionServiceTime(), dispatcher, tracker, {})
 
     assert texts(dispatcher) == [
         "Business establishment registration: legal time limit 3 working days; done within 1 working day.\n"
@@ -55,7 +55,7 @@ def test_fee_location_online_and_overview_use_the_remembered_service(api, dispat
     tracker = make_tracker("那要多少钱", "ask_service_fee", slots={"service": "YW-SCJG-001"})
 
     for action in (ActionServiceFee(), ActionServiceLocation(), ActionServiceOnline(), ActionServiceOverview()):
-        action.run(dispatcher, tracker, {})
+        run_action(action, dispatcher, tracker, {})
 
     assert texts(dispatcher) == [
         "「企业设立登记」：不收费",
@@ -76,7 +76,7 @@ def test_a_keyword_shared_by_several_services_offers_buttons(api, dispatcher):
     tracker = make_tracker("执照要带什么", "ask_service_materials", [service_entity("执照")],
                            slots={"service": "执照"})
 
-    events = ActionServiceMaterials().run(dispatcher, tracker, {})
+    events = run_action(ActionServiceMaterials(), dispatcher, tracker, {})
 
     assert events == []
     assert dispatcher.messages[0]["text"] == "请问您指的是哪一个事项？"
@@ -92,7 +92,7 @@ def test_a_single_search_hit_for_a_recognised_name_is_answered(api, dispatcher, 
     api.get(GUIDE_URL, json=guide_zh)
     tracker = make_tracker("营业执照收费吗", "ask_service_fee", [service_entity("营业执照")])
 
-    events = ActionServiceFee().run(dispatcher, tracker, {})
+    events = run_action(ActionServiceFee(), dispatcher, tracker, {})
 
     assert events == [SlotSet("service", "YW-SCJG-001")]
     assert texts(dispatcher) == ["「企业设立登记」：不收费"]
@@ -102,7 +102,7 @@ def test_free_text_hits_are_only_offered_never_answered(api, dispatcher):
     api.get(f"{API}/services", json={"items": [{"code": "YW-GAJ-001", "name": "居民身份证换领"}]})
     tracker = make_tracker("我的证件快过期了要准备什么", "ask_service_materials")
 
-    ActionServiceMaterials().run(dispatcher, tracker, {})
+    run_action(ActionServiceMaterials(), dispatcher, tracker, {})
 
     assert dispatcher.messages[0]["buttons"] == [
         {"title": "居民身份证换领", "payload": '/ask_service_materials{"service": "YW-GAJ-001"}'}
@@ -113,7 +113,7 @@ def test_no_service_and_no_hit_asks_which_service(api, dispatcher):
     api.get(f"{API}/services", json={"items": []})
     tracker = make_tracker("需要什么材料", "ask_service_materials")
 
-    ActionServiceMaterials().run(dispatcher, tracker, {})
+    run_action(ActionServiceMaterials(), dispatcher, tracker, {})
 
     assert texts(dispatcher) == ["请问是哪个事项？请告诉我事项名称，例如「营业执照」「身份证换领」。"]
 
@@ -123,7 +123,7 @@ def test_unknown_code_clears_the_slot(api, dispatcher):
                                                           "status": 404})
     tracker = make_tracker("/ask_service_fee", "ask_service_fee", [service_entity("YW-XX-999")])
 
-    events = ActionServiceFee().run(dispatcher, tracker, {})
+    events = run_action(ActionServiceFee(), dispatcher, tracker, {})
 
     assert events == [SlotSet("service", None)]
     assert texts(dispatcher)[0].startswith("抱歉，没有找到这个事项。")
@@ -133,7 +133,7 @@ def test_backend_down_gets_a_polite_message(api, dispatcher):
     api.get(GUIDE_URL, body=responses.ConnectionError("refused"))
     tracker = make_tracker("营业执照在哪办", "ask_service_location", [service_entity("YW-SCJG-001")])
 
-    events = ActionServiceLocation().run(dispatcher, tracker, {})
+    events = run_action(ActionServiceLocation(), dispatcher, tracker, {})
 
     assert events == []
     assert texts(dispatcher) == ["抱歉，系统暂时无法访问，请稍后再试，或拨打 12345 政务服务便民热线。"]

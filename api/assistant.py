@@ -9,6 +9,7 @@ so the bot can never see more than the user could.
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass
 
 import requests
@@ -40,12 +41,24 @@ def delegated_token(user: User, session_id: str) -> str:
     )
 
 
+def rasa_urls() -> list[str]:
+    """The Rasa servers: ``RASA_URL`` holds one base URL or several, comma-separated."""
+    return [url.strip().rstrip("/") for url in current_app.config["RASA_URL"].split(",") if url.strip()]
+
+
+def rasa_url_for(sender: str) -> str:
+    """The server that owns this conversation. Each Rasa server keeps its own conversations (its tracker
+    store), so a conversation always goes to the same one: a stable hash of the sender id picks it."""
+    urls = rasa_urls()
+    return urls[zlib.crc32(sender.encode("utf-8")) % len(urls)]
+
+
 def send_message(sender: str, text: str, metadata: dict) -> list[Reply]:
     """Send one user message to Rasa's REST channel and return its replies (maybe none)."""
     config = current_app.config
     try:
         response = requests.post(
-            f"{config['RASA_URL'].rstrip('/')}/webhooks/rest/webhook",
+            f"{rasa_url_for(sender)}/webhooks/rest/webhook",
             json={"sender": sender, "message": text, "metadata": metadata},
             timeout=config["RASA_TIMEOUT_SECONDS"],
         )
@@ -70,12 +83,14 @@ def send_message(sender: str, text: str, metadata: dict) -> list[Reply]:
 def status() -> dict[str, str]:
     """Whether the Rasa server and the action server answer (for /readyz; never raises)."""
     config = current_app.config
-    probes = {"assistant": f"{config['RASA_URL'].rstrip('/')}/",
-              "actions": f"{config['ACTION_SERVER_URL'].rstrip('/')}/health"}
-    states = {}
-    for name, url in probes.items():
-        try:
-            states[name] = "ok" if requests.get(url, timeout=0.5).ok else "unavailable"
-        except requests.RequestException:
-            states[name] = "unavailable"
-    return states
+    # The assistant is ok only when every Rasa server answers: each one owns a share of the conversations.
+    probes = {"assistant": [f"{url}/" for url in rasa_urls()],
+              "actions": [f"{config['ACTION_SERVER_URL'].rstrip('/')}/health"]}
+    return {name: "ok" if all(_answers(url) for url in urls) else "unavailable" for name, urls in probes.items()}
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=0.5).ok
+    except requests.RequestException:
+        return False

@@ -7,7 +7,12 @@ question, service guide questions, a case-status question) at 1 and at 10 concur
 Reports p50/p95 per level, the baseline being the same backend's GET /api/v1/policies/search for the
 same policy question, and the Rasa server's resident memory. Bounded: a fixed number of messages.
 
-    .venv/bin/python -m bench.chat_bench [--config config.yml] [--rounds 5]
+Two ways to be "10 concurrent conversations": closed loop (each conversation sends its next message the
+moment the reply arrives: the server's saturation point, the worst case) and paced (each conversation waits
+2-4 s, seeded, between a reply and its next message: a person reading the answer and typing; real pauses are
+longer). Both are reported.
+
+    .venv/bin/python -m bench.chat_bench [--config config.yml] [--rounds 5] [--rasa-servers 1]
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import socket
 import statistics
 import subprocess
@@ -35,6 +41,7 @@ MESSAGES = [
     ("zh-CN", "我的申请到哪一步了"),
     ("en", "what are the goals of electronic public services"),
 ]
+THINK_SECONDS = (2.0, 4.0)
 
 
 def free_port() -> int:
@@ -80,10 +87,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def conversation(api: str, token: str, rounds: int, latencies: list[float], errors: list[str]) -> None:
+def conversation(api: str, token: str, rounds: int, latencies: list[float], errors: list[str],
+                 think: random.Random | None = None) -> None:
     conversation_id = None
     for _ in range(rounds):
         for language, text in MESSAGES:
+            if think is not None:
+                time.sleep(think.uniform(*THINK_SECONDS))
             body = {"message": text, **({"conversation_id": conversation_id} if conversation_id else {})}
             started = time.perf_counter()
             response = requests.post(f"{api}/chat", json=body, timeout=60, headers={
@@ -95,10 +105,11 @@ def conversation(api: str, token: str, rounds: int, latencies: list[float], erro
                 conversation_id = response.json()["conversation_id"]
 
 
-def run_level(api: str, tokens: list[str], concurrency: int, rounds: int) -> dict:
+def run_level(api: str, tokens: list[str], concurrency: int, rounds: int, paced: bool = False) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
-    threads = [threading.Thread(target=conversation, args=(api, tokens[i % len(tokens)], rounds, latencies, errors))
+    threads = [threading.Thread(target=conversation, args=(api, tokens[i % len(tokens)], rounds, latencies, errors,
+                                                           random.Random(i) if paced else None))
                for i in range(concurrency)]
     started = time.perf_counter()
     for thread in threads:
@@ -106,7 +117,7 @@ def run_level(api: str, tokens: list[str], concurrency: int, rounds: int) -> dic
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    return {"concurrency": concurrency, "messages": len(latencies), "errors": len(errors),
+    return {"concurrency": concurrency, "paced": paced, "messages": len(latencies), "errors": len(errors),
             "p50": statistics.median(latencies), "p95": percentile(latencies, 0.95),
             "throughput": len(latencies) / elapsed, "first_error": errors[0] if errors else ""}
 
@@ -115,6 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", default="config.yml")
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rasa-servers", type=int, default=1, help="Rasa servers; the API spreads conversations")
     args = parser.parse_args()
 
     train_started = time.monotonic()
@@ -124,15 +136,16 @@ def main() -> None:
 
     instance = Path(tempfile.mkdtemp(prefix="yiwang-chat-bench-"))
     env = {**os.environ, "INSTANCE_PATH": str(instance), "DISPATCHER": "off", "LOG_LEVEL": "WARNING",
-           "AUTH_RATE_LIMIT": "1000 per minute", "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1"}
+           "AUTH_RATE_LIMIT": "1000 per minute", "OMP_NUM_THREADS": "1", "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1"}
     env.pop("DATABASE_URL", None)
     flask = [str(ROOT / ".venv/bin/flask"), "--app", "api"]
     subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=ROOT)
     subprocess.run([*flask, "seed-demo"], env=env, check=True, capture_output=True, cwd=ROOT)
 
-    api_port, action_port, rasa_port = free_port(), free_port(), free_port()
+    api_port, action_port = free_port(), free_port()
+    rasa_ports = [free_port() for _ in range(args.rasa_servers)]
     api = f"http://127.0.0.1:{api_port}/api/v1"
-    env.update(RASA_URL=f"http://127.0.0.1:{rasa_port}", ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}",
+    env.update(RASA_URL=",".join(f"http://127.0.0.1:{port}" for port in rasa_ports), ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}",
                RASA_TIMEOUT_SECONDS="30", YIWANG_API_URL=api, YIWANG_API_TIMEOUT="30")
     endpoints = instance / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
@@ -147,15 +160,16 @@ def main() -> None:
                          stderr=subprocess.STDOUT),
     ]
     rasa_started = time.monotonic()
-    rasa = subprocess.Popen([str(BOT / ".venv/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p",
-                             str(rasa_port), "--model", model, "--endpoints", str(endpoints), "--credentials",
-                             "credentials.yml"], cwd=BOT, env=env, stdout=(logs / "rasa.log").open("w"),
-                            stderr=subprocess.STDOUT)
-    processes.append(rasa)
+    rasas = [subprocess.Popen([str(BOT / ".venv/bin/python"), "serve.py", "run", "--enable-api", "-i", "127.0.0.1",
+                               "-p", str(port), "--model", model, "--endpoints", str(endpoints), "--credentials",
+                               "credentials.yml"], cwd=BOT, env=env, stdout=(logs / f"rasa-{port}.log").open("w"),
+                              stderr=subprocess.STDOUT) for port in rasa_ports]
+    processes.extend(rasas)
     try:
         wait(f"http://127.0.0.1:{api_port}/healthz")
         wait(f"http://127.0.0.1:{action_port}/health")
-        wait(f"http://127.0.0.1:{rasa_port}/")
+        for port in rasa_ports:
+            wait(f"http://127.0.0.1:{port}/")
         rasa_start_seconds = time.monotonic() - rasa_started
         tokens = []
         for phone in ("13800000001", "13800000002"):
@@ -167,8 +181,9 @@ def main() -> None:
             started = time.perf_counter()
             requests.get(f"{api}/policies/search", params={"q": MESSAGES[0][1]}, timeout=30)
             baseline.append((time.perf_counter() - started) * 1000)
-        results = [run_level(api, tokens, level, args.rounds) for level in (1, 10)]
-        memory = rss_mb(rasa.pid)
+        results = [run_level(api, tokens, 1, args.rounds), run_level(api, tokens, 10, args.rounds),
+                   run_level(api, tokens, 10, args.rounds, paced=True)]
+        memory = sum(rss_mb(rasa.pid) for rasa in rasas)
     finally:
         for process in processes:
             process.terminate()
@@ -180,14 +195,15 @@ def main() -> None:
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}; Python {sys.version.split()[0]}; model {Path(model).name}")
-    print(f"model ready in {train_seconds:.0f} s (0 if reused); Rasa server up in {rasa_start_seconds:.0f} s; "
-          f"Rasa RSS after the run {memory:.0f} MB")
+    print(f"model ready in {train_seconds:.0f} s (0 if reused); {args.rasa_servers} Rasa server(s) up in "
+          f"{rasa_start_seconds:.0f} s; Rasa RSS after the run {memory:.0f} MB (all servers)")
     print(f"baseline GET /policies/search: p50 {statistics.median(baseline):.0f} ms, "
           f"p95 {percentile(baseline, 0.95):.0f} ms")
-    print("| concurrent conversations | messages | errors | p50 ms | p95 ms | messages/s |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| concurrent conversations | pacing | messages | errors | p50 ms | p95 ms | messages/s |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
-        print(f"| {r['concurrency']} | {r['messages']} | {r['errors']} | {r['p50']:.0f} | {r['p95']:.0f} | "
+        pacing = f"{THINK_SECONDS[0]:g}-{THINK_SECONDS[1]:g} s between messages" if r["paced"] else "closed loop"
+        print(f"| {r['concurrency']} | {pacing} | {r['messages']} | {r['errors']} | {r['p50']:.0f} | {r['p95']:.0f} | "
               f"{r['throughput']:.1f} |")
         if r["first_error"]:
             print(f"first error at {r['concurrency']}: {r['first_error']}")

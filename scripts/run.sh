@@ -8,8 +8,16 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 WORKERS=${WEB_CONCURRENCY:-2}
 MODEL=${1:-}
+# RASA_SERVERS: how many Rasa servers to start (ports 5005, 5006, ...); each takes about 1.4 GB and one core,
+# and the API sends each conversation to one of them (docs/benchmarks.md, the assistant).
+RASA_SERVERS=${RASA_SERVERS:-1}
+rasa_ports=$(seq 5005 $((5004 + RASA_SERVERS)))
 export DISPATCHER=${DISPATCHER:-embedded} NOTIFY_BACKEND=${NOTIFY_BACKEND:-log} RASA_TELEMETRY_ENABLED=false
-export RASA_URL=${RASA_URL:-http://127.0.0.1:5005} ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:5055}
+export RASA_URL=${RASA_URL:-$(for p in $rasa_ports; do printf 'http://127.0.0.1:%s,' "$p"; done | sed 's/,$//')}
+export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:5055}
+# One OpenMP thread per embedding call: requests run side by side, and with two threads each on two cores
+# the threads spin-wait for each other (e5 p95 400 ms instead of 30 ms under load, docs/benchmarks.md).
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 RASA_TOKEN=${RASA_TOKEN:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 mkdir -p instance/logs
 
@@ -27,12 +35,14 @@ trap cleanup INT TERM EXIT
 pids+=($!)
 
 if [ -n "$MODEL" ]; then
-  (cd bot && YIWANG_API_URL="http://$HOST:$PORT/api/v1" exec .venv/bin/rasa run actions --actions actions \
+  (cd bot && SANIC_HOST=127.0.0.1 YIWANG_API_URL="http://$HOST:$PORT/api/v1" exec .venv/bin/rasa run actions --actions actions \
      --port 5055 >../instance/logs/actions.log 2>&1) &
   pids+=($!)
-  (cd bot && exec .venv/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" -i 127.0.0.1 -p 5005 \
-     --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml >../instance/logs/rasa.log 2>&1) &
-  pids+=($!)
+  for port in $rasa_ports; do
+    (cd bot && exec .venv/bin/python serve.py run --enable-api --auth-token "$RASA_TOKEN" -i 127.0.0.1 -p "$port" \
+       --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml >"../instance/logs/rasa-$port.log" 2>&1) &
+    pids+=($!)
+  done
 fi
 
 for _ in $(seq 1 120); do

@@ -124,3 +124,37 @@ def test_chat_input_is_validated(client, rasa):
     assert_problem(chat(client, "x" * 1001), 422)
     assert set(assert_problem(chat(client, "hi", conversation_id="../../etc"), 422)["errors"]) == {"conversation_id"}
     assert rasa.requests == []
+
+
+def test_several_rasa_servers_each_keep_their_own_conversations(app, client, session):
+    first, second = FakeRasa(), FakeRasa()
+    saved = {k: app.config[k] for k in ("RASA_URL", "ACTION_SERVER_URL")}
+    app.config.update(RASA_URL=f"{first.url}, {second.url}/", ACTION_SERVER_URL=first.url)
+    try:
+        for fake in (first, second):
+            fake.answer = [{"text": "好的"}]
+        conversations = {}
+        for _ in range(12):
+            body = chat(client, "您好").get_json()
+            conversations[body["conversation_id"]] = body
+            for _ in range(2):
+                assert chat(client, "再问一次", conversation_id=body["conversation_id"]).status_code == 200
+        senders = [{r["body"]["sender"] for r in fake.requests if r["path"] == "/webhooks/rest/webhook"}
+                   for fake in (first, second)]
+        assert not senders[0] & senders[1], "a conversation went to two servers"
+        assert senders[0] and senders[1], "one server got every conversation"
+        assert senders[0] | senders[1] == {f"guest-{c}" for c in conversations}
+        for fake in (first, second):
+            per_sender = {}
+            for r in fake.requests:
+                if r["path"] == "/webhooks/rest/webhook":
+                    per_sender[r["body"]["sender"]] = per_sender.get(r["body"]["sender"], 0) + 1
+            assert set(per_sender.values()) == {3}
+
+        assert client.get("/readyz").get_json()["checks"]["assistant"] == "ok"
+        second.close()
+        assert client.get("/readyz").get_json()["checks"]["assistant"] == "unavailable"
+    finally:
+        app.config.update(saved)
+        first.close()
+        second.close()

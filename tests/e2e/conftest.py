@@ -65,7 +65,7 @@ def assistant(app, bot_model, live_api, tmp_path_factory):
     endpoints = logs / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
     env = {**os.environ, "YIWANG_API_URL": live_api, "YIWANG_API_TIMEOUT": "30", "RASA_TELEMETRY_ENABLED": "false",
-           "SANIC_HOST": "127.0.0.1"}
+           "SANIC_HOST": "127.0.0.1", "OMP_NUM_THREADS": "1"}
     env.pop("DATABASE_URL", None)
     processes = []
     try:
@@ -75,7 +75,7 @@ def assistant(app, bot_model, live_api, tmp_path_factory):
             cwd=BOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT))
         rasa_log = logs / "rasa.log"
         processes.append(subprocess.Popen(
-            [str(BOT / ".venv/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
+            [str(BOT / ".venv/bin/python"), "serve.py", "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
              "--model", str(bot_model), "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
             cwd=BOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT))
         deadline = time.monotonic() + STARTUP_SECONDS

@@ -7,7 +7,7 @@ client can show it as is without trusting policy text.
 from __future__ import annotations
 
 import html
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 
 from models.search.analysis import TextAnalyzer
 
@@ -18,9 +18,13 @@ ELLIPSIS = "…"
 
 
 def _marked_intervals(text: str, terms: Collection[str], analyzer: TextAnalyzer) -> list[tuple[int, int]]:
-    spans = sorted((s.start, s.end) for s in analyzer.spans(text) if s.term in terms)
+    return _merged((s.start, s.end) for s in analyzer.spans(text) if s.term in terms)
+
+
+def _merged(spans: Iterable[Sequence[int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching (start, end) spans joined, in order."""
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end in sorted((int(s), int(e)) for s, e in spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
@@ -46,7 +50,15 @@ def _best_window(length: int, intervals: list[tuple[int, int]]) -> tuple[int, in
 
 def highlight(text: str, terms: Collection[str], analyzer: TextAnalyzer) -> str:
     """An escaped extract of `text` around the query terms, each match wrapped in <mark>…</mark>."""
-    intervals = _marked_intervals(text, terms, analyzer)
+    return _render(text, _marked_intervals(text, terms, analyzer))
+
+
+def highlight_spans(text: str, spans: Iterable[Sequence[int]]) -> str:
+    """`highlight` for matches already found: (start, end) offsets of the query's terms in `text`."""
+    return _render(text, _merged(spans))
+
+
+def _render(text: str, intervals: list[tuple[int, int]]) -> str:
     start, end = _best_window(len(text), intervals)
     parts = [ELLIPSIS] if start > 0 else []
     cursor = start

@@ -6,6 +6,7 @@ import pytest
 from models.search import Passage, PassageIndex, StaleIndexError, document_digest
 from models.search.analysis import DATA_DIR, TextAnalyzer
 from models.search.embedding import DIMENSION
+from models.search.snippets import highlight
 
 RESIDENCE = [
     Passage(("第一章 总则", "第一条"), "为了规范居住证管理，保障居住证持有人的合法权益，制定本办法。"),
@@ -108,6 +109,7 @@ def test_save_and_load_round_trip(index, tmp_path):
         expected, got = index.search(query).hits, loaded.search(query).hits
         assert [(h.doc_id, h.ordinal) for h in got] == [(h.doc_id, h.ordinal) for h in expected]
         assert [h.score for h in got] == pytest.approx([h.score for h in expected])
+        assert [h.snippet for h in got] == [h.snippet for h in expected]
     loaded.add_document(2, HOUSING)
     assert loaded.fingerprint != index.fingerprint
 
@@ -178,3 +180,29 @@ def test_seed_questions_find_their_passage_with_its_heading_path(seed_index, que
     assert top.heading_path[0].startswith("第")
     assert top.doc_id == "seed-000"
     assert 0 < top.score <= 1
+
+
+def test_snippets_from_the_indexed_marks_equal_segmenting_the_hit_again(seed_index):
+    """Hits are highlighted from the terms found at indexing time: the same marks as analysing them anew."""
+    analyzer = seed_index.analyzer
+    queries = ["国家政务外网建设目标", "电子政务的概念", "金税工程是什么", "what are the goals of e-government",
+               "数字鸿沟怎么解决", "一站式服务门户网站"]
+    compared = 0
+    for query in queries:
+        terms = analyzer.query_terms(query, translate=True).keys()
+        for hit in seed_index.search(query, k=5).hits:
+            assert hit.snippet == highlight(hit.text, terms, analyzer), (query, hit.heading)
+            compared += 1
+    assert compared >= 20
+    assert sum("<mark>" in hit.snippet for q in queries for hit in seed_index.search(q, k=5).hits) >= 20
+
+
+def test_marks_follow_their_rows_through_removal_and_compaction(index):
+    index.add_document("keep", HOUSING)
+    for round_ in range(6):
+        index.add_document("moving", [Passage(("说明",), f"第{round_}版居住证申领说明，提交居民身份证。")])
+    for query in ("住房公积金提取", "居住证申领说明"):
+        terms = index.analyzer.query_terms(query).keys()
+        hits = index.search(query).hits
+        assert "<mark>" in hits[0].snippet
+        assert [hit.snippet for hit in hits] == [highlight(hit.text, terms, index.analyzer) for hit in hits]

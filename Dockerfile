@@ -17,7 +17,7 @@ WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY migrations ./migrations
 COPY docker/entrypoint.sh /usr/local/bin/yiwang-entrypoint
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 APP_ENV=production INSTANCE_PATH=/var/lib/yiwang \
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 APP_ENV=production INSTANCE_PATH=/var/lib/yiwang \
     UPLOAD_FOLDER=/var/lib/yiwang/uploads MIGRATIONS_DIR=/app/migrations
 RUN mkdir -p /var/lib/yiwang/uploads && chown -R yiwang:yiwang /var/lib/yiwang
 USER yiwang

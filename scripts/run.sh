@@ -17,7 +17,8 @@ export RASA_URL=${RASA_URL:-$(for p in $rasa_ports; do printf 'http://127.0.0.1:
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:5055}
 # One OpenMP thread per embedding call: requests run side by side, and with two threads each on two cores
 # the threads spin-wait for each other (e5 p95 400 ms instead of 30 ms under load, docs/benchmarks.md).
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+# One BLAS thread too: a second one fights the API's e5 engine for the cores (bench/search_bench.py).
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 RASA_TOKEN=${RASA_TOKEN:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 mkdir -p instance/logs
 

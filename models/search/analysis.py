@@ -7,7 +7,7 @@ service names and queries all go through here so that a query matches the same w
 English questions over Chinese policies are translated with a dictionary (the classic cross-language
 retrieval technique): the query's English phrases, longest first, are looked up in an English–Chinese
 glossary written from the policy vocabulary (`data/glossary_en_zh.txt`) and their Chinese terms are added
-to the query (`TextAnalyzer.translate`, `query_terms(..., translate=True)`).
+to the query (`TextAnalyzer.translate`, then `query_terms(..., translations=...)`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +67,11 @@ def is_english(text: str) -> bool:
     """A query written in English: it has Latin letters and they outnumber its Chinese characters."""
     normalized = normalize(text)
     return len(_LATIN_LETTER.findall(normalized)) > len(_CJK.findall(normalized))
+
+
+def main_renderings(translations: Sequence[Translation]) -> str:
+    """The main Chinese rendering of each translated phrase, in order ("" if none)."""
+    return " ".join(translation.chinese[0] for translation in translations)
 
 
 def read_list(path: Path) -> list[str]:
@@ -214,10 +219,6 @@ class TextAnalyzer:
                     found.append((start, Translation(phrase, self._glossary[phrase])))
         return [translation for _, translation in sorted(found, key=lambda item: item[0])]
 
-    def translation_text(self, query: str) -> str:
-        """The main Chinese rendering of each glossary phrase of an English query, in order ("" if none)."""
-        return " ".join(translation.chinese[0] for translation in self.translate(query))
-
     def terms(self, text: str) -> list[str]:
         """The search terms of a text, in order, repeats kept (for term frequencies)."""
         return [span.term for span in self.spans(text)]
@@ -232,17 +233,16 @@ class TextAnalyzer:
                 found.extend(term for term, _ in group if term not in present and term not in found)
         return found
 
-    def query_terms(self, query: str, *, translate: bool = False) -> dict[str, float]:
-        """Weighted terms of a query: its own terms at weight 1, synonym terms at `SYNONYM_WEIGHT` and,
-        with `translate` (searching Chinese text), the glossary's Chinese terms for an English query at
+    def query_terms(self, query: str, *, translations: Sequence[Translation] = ()) -> dict[str, float]:
+        """Weighted terms of a query: its own terms at weight 1, synonym terms at `SYNONYM_WEIGHT` and the
+        Chinese terms of its `translations` (from `translate`, when searching Chinese text) at
         `TRANSLATION_WEIGHT`."""
         weights = dict.fromkeys(self.terms(query), 1.0)
-        if translate:
-            for translation in self.translate(query):
-                for chinese in translation.chinese:
-                    for term in self.terms(chinese):
-                        if weights.get(term, 0.0) < TRANSLATION_WEIGHT:
-                            weights[term] = TRANSLATION_WEIGHT
+        for translation in translations:
+            for chinese in translation.chinese:
+                for term in self.terms(chinese):
+                    if weights.get(term, 0.0) < TRANSLATION_WEIGHT:
+                        weights[term] = TRANSLATION_WEIGHT
         for synonym in self.synonyms(query):
             for term in self.terms(synonym):
                 weights.setdefault(term, SYNONYM_WEIGHT)

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from models.search import ranking
-from models.search.analysis import DATA_DIR, TextAnalyzer, default_analyzer, read_list
+from models.search.analysis import DATA_DIR, TextAnalyzer, default_analyzer, main_renderings, read_list
 from models.search.embedding import DIMENSION, Embedder, default_embedder
 from models.search.passages import Passage
 from models.search.snippets import highlight_spans
@@ -351,12 +351,12 @@ class PassageIndex:
         Chinese terms of its glossary phrases, and e5 embeds the query followed by their main Chinese
         renderings, which brings it closer to the Chinese passages than the English alone.
         """
-        weights = self.analyzer.query_terms(query, translate=True)
-        translation = self.analyzer.translation_text(query)
+        translations = self.analyzer.translate(query)
+        weights = self.analyzer.query_terms(query, translations=translations)
         vector = None
         if embed:
-            vector = self.embedder.query(f"{query} {translation}" if translation else query)
-        return weights, vector, bool(translation)
+            vector = self.embedder.query(f"{query} {main_renderings(translations)}" if translations else query)
+        return weights, vector, bool(translations)
 
     def _background_similarity(self, vector: np.ndarray) -> float:
         """The query's best similarity to everyday off-topic texts (embedded once per index)."""

@@ -9,6 +9,7 @@ from models.search.analysis import (
     TRANSLATION_WEIGHT,
     default_analyzer,
     is_english,
+    main_renderings,
     normalize,
     read_list,
 )
@@ -116,7 +117,7 @@ def test_fingerprint_changes_with_the_dictionary(analyzer, tmp_path):
     ],
 )
 def test_an_english_query_gets_the_chinese_glossary_terms(analyzer, query, chinese):
-    weights = analyzer.query_terms(query, translate=True)
+    weights = analyzer.query_terms(query, translations=analyzer.translate(query))
     for rendering in chinese:
         for term in analyzer.terms(rendering):
             assert weights[term] >= TRANSLATION_WEIGHT, (rendering, term, weights)
@@ -133,14 +134,14 @@ def test_translation_weight_stays_below_the_typed_words():
 )
 def test_a_chinese_query_is_not_translated(analyzer, query):
     assert analyzer.translate(query) == []
-    assert analyzer.translation_text(query) == ""
-    assert analyzer.query_terms(query, translate=True) == analyzer.query_terms(query)
+    assert main_renderings(analyzer.translate(query)) == ""
+    assert analyzer.query_terms(query, translations=analyzer.translate(query)) == analyzer.query_terms(query)
 
 
 def test_without_translate_english_queries_keep_their_old_terms(analyzer):
     """Service search matches English names directly and does not ask for translations."""
     assert "目标" not in analyzer.query_terms("goals of the extranet")
-    assert "目标" in analyzer.query_terms("goals of the extranet", translate=True)
+    assert "目标" in analyzer.query_terms("goals of the extranet", translations=analyzer.translate("goals of the extranet"))
 
 
 def test_longest_glossary_phrase_wins_and_phrases_do_not_overlap(analyzer):
@@ -156,8 +157,8 @@ def test_e_government_is_not_read_as_government(analyzer):
     assert analyzer.translate("government")[0].chinese[0] == "政府"
 
 
-def test_translation_text_lists_the_main_renderings_in_query_order(analyzer):
-    assert analyzer.translation_text("digital divide among older people") == "数字鸿沟 年龄"
+def test_main_renderings_are_listed_in_query_order(analyzer):
+    assert main_renderings(analyzer.translate("digital divide among older people")) == "数字鸿沟 年龄"
 
 
 @pytest.mark.parametrize(

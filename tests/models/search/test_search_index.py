@@ -189,7 +189,7 @@ def test_snippets_from_the_indexed_marks_equal_segmenting_the_hit_again(seed_ind
                "数字鸿沟怎么解决", "一站式服务门户网站"]
     compared = 0
     for query in queries:
-        terms = analyzer.query_terms(query, translate=True).keys()
+        terms = analyzer.query_terms(query, translations=analyzer.translate(query)).keys()
         for hit in seed_index.search(query, k=5).hits:
             assert hit.snippet == highlight(hit.text, terms, analyzer), (query, hit.heading)
             compared += 1

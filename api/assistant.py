@@ -50,6 +50,8 @@ def rasa_url_for(sender: str) -> str:
     """The server that owns this conversation. Each Rasa server keeps its own conversations (its tracker
     store), so a conversation always goes to the same one: a stable hash of the sender id picks it."""
     urls = rasa_urls()
+    if not urls:
+        raise AssistantUnavailable("RASA_URL names no Rasa server")
     return urls[zlib.crc32(sender.encode("utf-8")) % len(urls)]
 
 
@@ -86,7 +88,8 @@ def status() -> dict[str, str]:
     # The assistant is ok only when every Rasa server answers: each one owns a share of the conversations.
     probes = {"assistant": [f"{url}/" for url in rasa_urls()],
               "actions": [f"{config['ACTION_SERVER_URL'].rstrip('/')}/health"]}
-    return {name: "ok" if all(_answers(url) for url in urls) else "unavailable" for name, urls in probes.items()}
+    return {name: "ok" if urls and all(_answers(url) for url in urls) else "unavailable"
+            for name, urls in probes.items()}
 
 
 def _answers(url: str) -> bool:

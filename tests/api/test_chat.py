@@ -158,3 +158,10 @@ def test_several_rasa_servers_each_keep_their_own_conversations(app, client, ses
         app.config.update(saved)
         first.close()
         second.close()
+
+
+def test_no_rasa_server_configured_is_the_fallback_not_a_crash(app, client, rasa, session):
+    app.config["RASA_URL"] = " , "
+    response = chat(client, "国家政务外网的建设目标是什么")
+    assert_problem(response, 503)
+    assert client.get("/readyz").get_json()["checks"]["assistant"] == "unavailable"

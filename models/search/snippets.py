@@ -49,7 +49,11 @@ def _best_window(length: int, intervals: list[tuple[int, int]]) -> tuple[int, in
 
 
 def highlight(text: str, terms: Collection[str], analyzer: TextAnalyzer) -> str:
-    """An escaped extract of `text` around the query terms, each match wrapped in <mark>…</mark>."""
+    """An escaped extract of `text` around the query terms, each match wrapped in <mark>…</mark>.
+
+    Segments `text` itself; the index uses `highlight_spans` with the offsets it stored at indexing, and
+    its snippets are tested to equal this.
+    """
     return _render(text, _marked_intervals(text, terms, analyzer))
 
 

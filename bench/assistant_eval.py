@@ -36,6 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,27 @@ def seed_ngrams(path: Path = SEED_POLICY, n: int = PASSAGE_NGRAM) -> frozenset[s
 def cites_passage(text: str, ngrams: frozenset[str], n: int = PASSAGE_NGRAM) -> bool:
     reply = normalize(text)
     return any(reply[i : i + n] in ngrams for i in range(len(reply) - n + 1))
+
+
+@lru_cache(maxsize=1)
+def seed_passages() -> tuple[str, ...]:
+    """The seed policy's passages as the search indexes them (normalized): to tell a wrong passage from the
+    right one cut before its answering sentence."""
+    from models.search.passages import split_document
+
+    text = SEED_POLICY.read_text(encoding="utf-8")
+    if text.startswith("---"):
+        text = text.split("---", 2)[2]
+    return tuple(normalize(p.text) for p in split_document(text, title="电子政务与公共服务"))
+
+
+def quotes_answering_passage(text: str, evidence: Iterable[str], n: int = PASSAGE_NGRAM) -> bool:
+    """Whether the reply quotes a passage that holds one of the evidence phrases (without the phrase)."""
+    phrases = [normalize(e) for e in evidence]
+    answering = [p for p in seed_passages() if any(e in p for e in phrases)]
+    reply = normalize(text)
+    grams = {reply[i : i + n] for i in range(len(reply) - n + 1)}
+    return any(g in p for p in answering for g in grams)
 
 
 # --- the current bot's texts --------------------------------------------------------------------------
@@ -306,8 +328,10 @@ def grade_reply(item: Item, reply: Reply, *, classifier: TextClassifier, names: 
             result.grade = CORRECT_ANSWER
             return result
         if substantive:
-            return wrong("another passage" if cited else ("names " + ", ".join(sorted(named)) if named
-                                                           else f"{kind} without the answering passage"))
+            if cited:
+                answering = quotes_answering_passage(text, item.expect["evidence"])
+                return wrong("the answering passage, cut before the answer" if answering else "another passage")
+            return wrong("names " + ", ".join(sorted(named)) if named else f"{kind} without the answering passage")
         return unhelpful()
     if outcome == "handover":
         if substantive:

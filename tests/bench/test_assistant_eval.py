@@ -158,6 +158,10 @@ def test_policy_answers(grader):
     assert grader(full_width, ok(ELECTRONIC_GOV)).grade == ev.CORRECT_ANSWER
     other = grader(POLICY, ok(ELECTRONIC_GOV))
     assert (other.grade, other.reason) == (ev.WRONG, "another passage")
+    leaders = ok("…领导重视程度不够。目前，世界各国都在加紧实施电子政府工程，我国近年来也加快了步伐，高层领导都十分重视，"
+                 "通过信息化、政府电子化，振兴国民经济。\n——来源：电子政务与公共服务 › 第六节我国电子公共服务的现状和发展")
+    cut = grader({"outcome": "policy", "evidence": ["更要身体力行才能奏效"]}, leaders)
+    assert (cut.grade, cut.reason) == (ev.WRONG, "the answering passage, cut before the answer")
     assert grader(POLICY, ok(POLICY_UNKNOWN_ZH)).grade == ev.UNHELPFUL
     assert grader(POLICY, ok(REPHRASE_ZH)).grade == ev.UNHELPFUL
     highlighted = ok("国家政务外网<em>由中央政务外网</em>和地方政务外网组成", kind="answer")

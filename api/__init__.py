@@ -16,8 +16,8 @@ from api.extensions import compress, limiter
 from api.health import health
 from api.i18n import init_i18n
 from api.problems import init_problems
-from models.deadlines import WorkingCalendar
-from models.policy_search import PolicySearch
+from models.cases.deadlines import WorkingCalendar
+from models.policies.policy_search import PolicySearch
 from models.storage import LocalStorage
 from notifications.runtime import init_app as init_notifications
 

@@ -13,7 +13,7 @@ from flask_migrate import Migrate
 from api.config import ROOT
 from models.base import Base, utcnow
 from models.demo import DEMO_ACCOUNTS, seed_demo
-from models.policy import import_policy_file
+from models.policies.policy import import_policy_file
 from notifications.deadlines import scan_deadlines
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import object_session
 
 from api.i18n import language
-from models.case import Case
-from models.casework import (
+from models.accounts.user import Role, User
+from models.cases.case import Case
+from models.cases.casework import (
     ASSIGNMENT_LABELS,
     STAFF_ONLY_EVENTS,
     allowed_actions,
@@ -14,12 +15,11 @@ from models.casework import (
     may_assign,
     may_claim,
 )
-from models.deadlines import WorkingCalendar
-from models.office import DepartmentFigures
+from models.cases.deadlines import WorkingCalendar
+from models.cases.office import DepartmentFigures
+from models.cases.workflow import ACTION_LABELS, STATES, Status
+from models.catalogue.service import FOR_WHOM_CATEGORY, SERVICE_TYPE_LABELS, Service, ServiceType, localize
 from models.rating import INDICATORS, LEVELS, Rating, Rectification, can_rate, rating_of
-from models.service import FOR_WHOM_CATEGORY, SERVICE_TYPE_LABELS, Service, ServiceType, localize
-from models.user import Role, User
-from models.workflow import ACTION_LABELS, STATES, Status
 
 EVENT_LABELS = {**ACTION_LABELS, **ASSIGNMENT_LABELS}
 

@@ -53,10 +53,10 @@ def _fcm_settings(base_url: str) -> dict:
 # -- the database ------------------------------------------------------------------------------------
 def _seed(url: str, count: int) -> None:
     """``count`` users, each with one device (half zh on Android, half en on iOS) and one push waiting."""
+    from models.accounts.user import Role, User
     from models.base import Base
     from models.db import make_engine
     from models.notification import Delivery, Device, Notification
-    from models.user import Role, User
     from notifications.templates import render
 
     def language(i: int) -> str:

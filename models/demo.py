@@ -13,16 +13,16 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.accounts import create_user
+from models.accounts.accounts import create_user
+from models.accounts.identity import IdentityVault, PasswordPolicy
+from models.accounts.user import Department, Role, User
 from models.base import utcnow
-from models.case import Case
-from models.casework import perform_action, submit_case
-from models.deadlines import WorkingCalendar
-from models.identity import IdentityVault, PasswordPolicy
-from models.policy import import_policy_file
+from models.cases.case import Case
+from models.cases.casework import perform_action, submit_case
+from models.cases.deadlines import WorkingCalendar
+from models.catalogue.service import Service, create_service, fetch_service, update_service
+from models.policies.policy import import_policy_file
 from models.rating import rate_case
-from models.service import Service, create_service, fetch_service, update_service
-from models.user import Department, Role, User
 
 DATA = Path(__file__).parent / "demo_data"
 

@@ -15,9 +15,9 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, Select, String, Text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models.accounts.user import User
 from models.base import Base, JSONType, UTCDateTime, utcnow
 from models.errors import N_, NotFound
-from models.user import User
 
 PLATFORMS = ("android", "ios", "web")
 TOKEN_KINDS = ("fcm_token", "fid")

@@ -13,13 +13,13 @@ from sqlalchemy import Date, ForeignKey, Integer, Select, String, Text, UniqueCo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models.accounts.user import Role, User
 from models.base import Base, UTCDateTime, utcnow
-from models.case import Case
-from models.deadlines import WorkingCalendar
+from models.cases.case import Case
+from models.cases.deadlines import WorkingCalendar
+from models.cases.workflow import Status
+from models.catalogue.service import Service
 from models.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
-from models.service import Service
-from models.user import Role, User
-from models.workflow import Status
 
 LEVELS: dict[int, dict[str, str]] = {
     5: {"zh": "非常满意", "en": "Very satisfied"},

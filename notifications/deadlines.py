@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.case import Case
-from models.casework import case_deadline
-from models.deadlines import WorkingCalendar
+from models.accounts.user import Role, User
+from models.cases.case import Case
+from models.cases.casework import case_deadline
+from models.cases.deadlines import WorkingCalendar
+from models.cases.office import RUNNING_STATUSES
 from models.notification import Notification
-from models.office import RUNNING_STATUSES
-from models.user import Role, User
 from notifications.outbox import WARNING_TTL_SECONDS, local_date, notify
 
 DUE_SOON_WORKING_DAYS = 1

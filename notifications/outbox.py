@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from models.case import Case, CaseEvent
+from models.accounts.user import User
+from models.cases.case import Case, CaseEvent
 from models.notification import Broadcast, Delivery, Device, Notification, region_topic
 from models.rating import Rectification
-from models.user import User
 from notifications.templates import LANGUAGES, render
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from models.base import utcnow
-from models.deadlines import WorkingCalendar
+from models.cases.deadlines import WorkingCalendar
 from notifications import outbox
 from notifications.deadlines import scan_deadlines
 from notifications.dispatcher import Dispatcher

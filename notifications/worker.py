@@ -22,8 +22,8 @@ from celery.schedules import crontab
 
 from api.config import load_config
 from models.base import utcnow
+from models.cases.deadlines import WorkingCalendar
 from models.db import make_engine, make_session_factory, writer
-from models.deadlines import WorkingCalendar
 from notifications import outbox  # noqa: F401  (installs the outbox on this process's sessions)
 from notifications.deadlines import scan_deadlines
 from notifications.dispatcher import Dispatcher

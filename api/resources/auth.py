@@ -12,9 +12,9 @@ from api.extensions import limiter
 from api.restx import load_body, model
 from api.schemas.account import LoginSchema, RegisterSchema, TokensSchema
 from api.schemas.common import ProblemSchema
-from models.accounts import authenticate, create_user, open_session, revoke_session, rotate_session
+from models.accounts.accounts import authenticate, create_user, open_session, revoke_session, rotate_session
+from models.accounts.user import AuthSession
 from models.errors import N_, Unauthorized
-from models.user import AuthSession
 
 ns = Namespace("auth", description="Accounts and sign-in (登录注册)")
 

@@ -24,22 +24,22 @@ from api.schemas.case import (
 from api.schemas.common import ProblemSchema
 from api.schemas.rating import RatingCreateSchema, RatingSchema
 from api.views import case_detail, case_summary, rating_view
-from models.case import Attachment, Case
-from models.casework import (
+from models.cases.case import Attachment, Case
+from models.cases.casework import (
     add_attachment,
     fetch_own_case,
     perform_action,
     resubmit_case,
     submit_case,
 )
-from models.deadlines import WorkingCalendar
+from models.cases.deadlines import WorkingCalendar
+from models.cases.idempotency import request_fingerprint, run_once
+from models.cases.workflow import FINAL_STATUSES, OPEN_STATUSES
+from models.catalogue.service import fetch_service
 from models.errors import N_, NotFound, ValidationFailed
-from models.idempotency import request_fingerprint, run_once
 from models.pagination import SortKey, keyset_page
 from models.rating import rate_case, rating_of
-from models.service import fetch_service
 from models.storage import LocalStorage
-from models.workflow import FINAL_STATUSES, OPEN_STATUSES
 
 ns = Namespace("cases", description="My applications (我的办件)")
 

@@ -31,19 +31,19 @@ from api.schemas.office import (
     StatsSchema,
 )
 from api.views import office_case_detail, office_case_item, rectification_view, staff_view, stats_view
+from models.accounts.user import Role, User
 from models.base import utcnow
-from models.case import Attachment, Case
-from models.casework import (
+from models.cases.case import Attachment, Case
+from models.cases.casework import (
     add_attachment,
     assign_case,
     claim_case,
     fetch_department_case,
     perform_action,
 )
-from models.deadlines import WorkingCalendar
-from models.errors import N_, NotFound, ValidationFailed
-from models.idempotency import request_fingerprint, run_once
-from models.office import (
+from models.cases.deadlines import WorkingCalendar
+from models.cases.idempotency import request_fingerprint, run_once
+from models.cases.office import (
     INBOX_ORDER,
     department_staff,
     inbox_query,
@@ -51,10 +51,10 @@ from models.office import (
     office_stats,
     stats_departments,
 )
+from models.errors import N_, NotFound, ValidationFailed
 from models.pagination import SortKey, keyset_page
 from models.rating import Rectification, close_rectification, fetch_rectification, rectifications_query
 from models.storage import LocalStorage
-from models.user import Role, User
 
 ns = Namespace("office", description="Mobile office for officers and supervisors (移动办公)")
 

@@ -21,9 +21,10 @@ from api.schemas.policy import (
     PolicySearchResultSchema,
     PolicyUpdateSchema,
 )
+from models.accounts.user import Role
 from models.errors import NotFound
 from models.pagination import SortKey, keyset_page
-from models.policy import (
+from models.policies.policy import (
     Policy,
     PolicyStatus,
     create_policy,
@@ -32,8 +33,7 @@ from models.policy import (
     repeal_policy,
     update_policy,
 )
-from models.policy_search import PolicySearch
-from models.user import Role
+from models.policies.policy_search import PolicySearch
 
 ns = Namespace("policies", description="Published policies and policy search (政务公开)")
 

@@ -19,11 +19,9 @@ from api.schemas.service import (
     ServiceListSchema,
 )
 from api.views import ratings_summary_view, service_detail, service_summary
-from models.catalogue_search import rank_services
-from models.forms import validate_form
-from models.pagination import BadCursor, SortKey, keyset_page
-from models.rating import ratings_summary
-from models.service import (
+from models.cases.forms import validate_form
+from models.catalogue.catalogue_search import rank_services
+from models.catalogue.service import (
     Service,
     catalogue_query,
     create_service,
@@ -31,6 +29,8 @@ from models.service import (
     set_service_active,
     update_service,
 )
+from models.pagination import BadCursor, SortKey, keyset_page
+from models.rating import ratings_summary
 
 ns = Namespace("services", description="Service catalogue (办事指南)")
 

@@ -6,8 +6,8 @@ from marshmallow import Schema, fields, validate
 
 from api.schemas.case import AttachmentSchema, CaseDetailSchema, CaseSummarySchema, TimelineEventSchema
 from api.schemas.common import ListArgsSchema, text
+from models.cases.workflow import TRANSITIONS, Status
 from models.errors import N_
-from models.workflow import TRANSITIONS, Status
 
 ONE_OF = N_("Choose one of the allowed values.")
 TOO_LONG = N_("The text is too long.")

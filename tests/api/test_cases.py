@@ -98,7 +98,7 @@ def test_malformed_submissions(client, accounts, payload):
 
 
 def test_unknown_or_inactive_service_is_404(client, accounts, session):
-    from models.service import fetch_service, set_service_active
+    from models.catalogue.service import fetch_service, set_service_active
 
     _, headers = accounts.citizen()
     assert_problem(submit(client, headers, "YW-NOPE-001"), 404)
@@ -122,7 +122,7 @@ def test_oversized_json_body_is_413(client, accounts):
 
 
 def test_idempotent_retry_returns_the_same_case(client, accounts, session):
-    from models.case import Case
+    from models.cases.case import Case
 
     _, headers = accounts.citizen()
     first = submit(client, headers, key="phone-retry-1")
@@ -156,7 +156,7 @@ def test_invalid_idempotency_key(client, accounts):
 
 
 def test_concurrent_retries_create_exactly_one_case(app, client, accounts, session):
-    from models.case import Case
+    from models.cases.case import Case
 
     _, headers = accounts.citizen()
     barrier = threading.Barrier(6)
@@ -222,7 +222,7 @@ def test_staff_cannot_use_citizen_only_endpoints(client, accounts):
 
 
 def test_withdraw_until_accepted(client, accounts, session, calendar):
-    from models.casework import fetch_case, perform_action
+    from models.cases.casework import fetch_case, perform_action
 
     citizen, headers = accounts.citizen()
     officer = accounts.create("officer", "SCJG")
@@ -252,7 +252,7 @@ def test_withdraw_checks_if_match_when_sent(client, accounts):
 
 
 def test_citizen_timeline_hides_internal_notes_and_officer_names(client, accounts, session, calendar):
-    from models.casework import fetch_case, perform_action
+    from models.cases.casework import fetch_case, perform_action
 
     _, headers = accounts.citizen()
     officer = accounts.create("officer", "SCJG", name="内部人员")

@@ -9,11 +9,11 @@ import zlib
 
 import pytest
 
-from models.case import Case
-from models.casework import perform_action, submit_case
-from models.service import fetch_service
+from models.cases.case import Case
+from models.cases.casework import perform_action, submit_case
+from models.catalogue.service import fetch_service
 from tests.helpers import assert_problem
-from tests.models.test_workflow import FORMS
+from tests.models.cases.test_workflow import FORMS
 
 OFFICE = "/api/v1/office/cases"
 

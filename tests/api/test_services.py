@@ -74,7 +74,7 @@ def test_bad_list_arguments_are_4xx_problems(client, query):
 
 
 def test_updated_since_returns_only_changed_services(client, session):
-    from models.service import fetch_service, set_service_active
+    from models.catalogue.service import fetch_service, set_service_active
 
     later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
     assert codes(client.get(f"/api/v1/services?updated_since={later.isoformat().replace('+', '%2B')}")) == set()

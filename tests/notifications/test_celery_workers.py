@@ -22,10 +22,10 @@ from celery import Celery
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from models.accounts.user import Role, User
 from models.base import Base
 from models.db import make_engine, make_session_factory
 from models.notification import Delivery, Device
-from models.user import Role, User
 from notifications.outbox import notify
 from tests.notifications.test_dispatcher import wait_until
 

@@ -20,7 +20,7 @@ from models.notification import Delivery, Device, Notification, register_device
 from notifications.dispatcher import Dispatcher
 from notifications.outbox import notify
 from notifications.senders import FcmSender
-from tests.models.test_workflow import person
+from tests.models.cases.test_workflow import person
 from tests.notifications import fake_fcm as answers
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from models.case import CaseEvent
-from models.casework import assign_case, claim_case, perform_action, resubmit_case
+from models.cases.case import CaseEvent
+from models.cases.casework import assign_case, claim_case, perform_action, resubmit_case
 from models.notification import Delivery, Device, Notification, register_device
 from models.rating import close_rectification, rate_case
 from notifications import outbox
-from tests.models.test_workflow import TWO_STAGE, at, new_case, person
+from tests.models.cases.test_workflow import TWO_STAGE, at, new_case, person
 
 
 @pytest.fixture

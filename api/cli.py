@@ -10,10 +10,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import Migrate
 
-from api.config import ROOT
 from models.base import Base, utcnow
 from models.demo import DEMO_ACCOUNTS, seed_demo
 from models.policies.policy import import_policy_file
+from models.settings import ROOT
 from notifications.deadlines import scan_deadlines
 
 

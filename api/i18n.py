@@ -12,7 +12,6 @@ from flask import Flask, request
 from flask_babel import get_locale
 from flask_babel import gettext as _gettext
 
-from api.config import ROOT
 from api.extensions import babel
 
 LANGUAGES = ("zh", "en")
@@ -26,7 +25,7 @@ def _select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
 
 
-TRANSLATIONS = ROOT / "api" / "translations"
+TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS) -> None:

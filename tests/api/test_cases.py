@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import re
 import threading
-import zlib
 
 import pytest
 
+from tests.factories import png_bytes
 from tests.helpers import assert_problem
 
 FORM = {"organization_form": "individual", "premises_address": "示范市江湾区梧桐巷5号", "business_scope": "早餐制售",
@@ -19,15 +19,6 @@ def submit(client, headers, service_code="YW-SCJG-003", form=None, key=None):
     extra = {"Idempotency-Key": key} if key else {}
     return client.post("/api/v1/cases", json={"service_code": service_code, "form": form or FORM},
                        headers={**headers, **extra})
-
-
-def png_bytes() -> bytes:
-    def chunk(kind, data):
-        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-
-    header = (1).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) \
-        + chunk(b"IEND", b"")
 
 
 def test_submit_answers_201_with_the_case(client, accounts):

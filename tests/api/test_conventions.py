@@ -68,7 +68,7 @@ def test_readiness_reports_an_unreachable_database(tmp_path):
 
 def test_production_refuses_a_default_secret(monkeypatch):
     from api import create_app
-    from api.config import ConfigError
+    from models.settings import ConfigError
 
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)

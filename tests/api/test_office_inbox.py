@@ -9,7 +9,7 @@ import pytest
 
 from models.base import utcnow
 from models.cases.casework import claim_case, fetch_case
-from tests.api.test_office_actions import OFFICE, advance, file_case
+from tests.factories import OFFICE, advance, file_case
 from tests.helpers import assert_problem
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from models.rating import rate_case
-from tests.api.test_office_actions import advance, file_case
+from tests.factories import advance, at, file_case
 from tests.helpers import assert_problem
-from tests.models.cases.test_workflow import at
 
 STATS = "/api/v1/office/stats"
 OCTOBER = "?from=2026-10-01&to=2026-10-31"

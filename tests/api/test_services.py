@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import CATALOGUE
+from tests.factories import CATALOGUE
 from tests.helpers import assert_problem
 
 ALL_CODES = {s["code"] for s in CATALOGUE["services"]}
@@ -49,6 +49,13 @@ def test_filters(client, query, expected):
         assert "YW-SCJG-001" in found
     else:
         assert found == expected
+
+
+def test_page_size_sets_the_default_limit(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 3)
+    body = client.get("/api/v1/services").get_json()
+    assert len(body["items"]) == 3 and body["next_cursor"]
+    assert len(client.get("/api/v1/services?limit=4").get_json()["items"]) == 4
 
 
 def test_keyword_with_no_match_is_an_empty_page(client):

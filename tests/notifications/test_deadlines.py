@@ -12,7 +12,7 @@ from sqlalchemy import select
 from models.cases.casework import perform_action
 from models.notification import Delivery, Notification, register_device
 from notifications.deadlines import scan_deadlines
-from tests.models.cases.test_workflow import at, new_case, person
+from tests.factories import at, new_case, person
 
 
 @pytest.fixture

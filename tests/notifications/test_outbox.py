@@ -12,7 +12,7 @@ from models.cases.casework import assign_case, claim_case, perform_action, resub
 from models.notification import Delivery, Device, Notification, register_device
 from models.rating import close_rectification, rate_case
 from notifications import outbox
-from tests.models.cases.test_workflow import TWO_STAGE, at, new_case, person
+from tests.factories import TWO_STAGE, at, new_case, person
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from models.cases.casework import case_deadline, perform_action, resubmit_case
 from models.cases.deadlines import WorkingCalendar, deadline_of, paused_working_days, start_clock
-from tests.models.cases.test_workflow import at, new_case, person
+from tests.factories import at, new_case, person
 
 D = dt.date
 

@@ -9,7 +9,7 @@ from models.accounts.user import Department
 from models.cases.casework import perform_action, resubmit_case
 from models.cases.office import office_stats
 from models.rating import rate_case
-from tests.models.cases.test_workflow import at, new_case, person
+from tests.factories import at, new_case, person
 
 PERIOD = {"date_from": at(2026, 10, 1).date(), "date_to": at(2026, 10, 31).date()}
 NOW = at(2026, 10, 20, 12)

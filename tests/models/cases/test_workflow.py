@@ -3,17 +3,13 @@ separation of duties holds, assignment is recorded, and a lost concurrent update
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
-import json
 from collections import deque
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from models.accounts.user import Department, Role, User
+from models.accounts.user import Role, User
 from models.cases.case import Case, CaseEvent
 from models.cases.casework import (
     allowed_actions,
@@ -22,39 +18,12 @@ from models.cases.casework import (
     lost_update_as_412,
     perform_action,
     resubmit_case,
-    submit_case,
 )
 from models.cases.workflow import STATES, TRANSITIONS, Stages, Status, find_transition
-from models.catalogue.service import fetch_service
 from models.errors import Conflict, Forbidden, InvalidTransition, PreconditionFailed, ValidationFailed
+from tests.factories import SINGLE_STAGE, TWO_STAGE, at, new_case, person
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-DEMO_CASES = json.loads((Path(__file__).parents[3] / "models/demo_data/cases.json").read_text(encoding="utf-8"))
-FORMS = {item["service"]: item["form"] for item in reversed(DEMO_CASES["cases"])}
-FORMS["YW-JYJ-001"] = {"child_name": "王小小", "child_birth_date": "2020-02-29", "child_gender": "male",
-                       "household_type": "residence_permit", "home_address": "示范市江湾区春晖路12号",
-                       "sibling_in_school": False, "guardian_mobile": "13800000001"}
-SINGLE_STAGE, TWO_STAGE = "YW-SCJG-003", "YW-SCJG-001"
 ALL_ACTIONS = sorted({t.action for t in TRANSITIONS})
-_phones = itertools.count(1)
-
-
-def at(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
-    """A moment on a local (Asia/Shanghai) calendar day, as the aware UTC timestamp the models store."""
-    return dt.datetime(year, month, day, hour, tzinfo=SHANGHAI).astimezone(dt.UTC)
-
-
-def person(session, role: str, department: str | None = "SCJG", name: str | None = None) -> User:
-    dept = session.scalar(select(Department).where(Department.code == department)) if department else None
-    user = User(phone=f"139{next(_phones):08d}", name=name or f"{role}{next(_phones)}", password_hash="-",
-                role=Role(role), department=dept if role != "citizen" else None)
-    session.add(user)
-    session.flush()
-    return user
-
-
-def new_case(session, calendar, applicant: User, service: str = SINGLE_STAGE, now: dt.datetime | None = None) -> Case:
-    return submit_case(session, applicant, fetch_service(session, service), FORMS[service], calendar=calendar, now=now)
 
 
 def notes_for(action: str, two_stage: bool, status: Status) -> dict:

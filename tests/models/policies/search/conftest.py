@@ -22,8 +22,13 @@ def analyzer():
 
 
 @pytest.fixture(scope="session")
-def seed_passages():
-    return split_document(SEED.read_text(encoding="utf-8"), title=SEED_TITLE)
+def seed_text():
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def seed_passages(seed_text):
+    return split_document(seed_text, title=SEED_TITLE)
 
 
 @pytest.fixture(scope="session")

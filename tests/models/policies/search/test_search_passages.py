@@ -1,5 +1,4 @@
 from models.policies.search.passages import MAX_CHARS, MIN_CHARS, split_document
-from tests.models.policies.search.conftest import SEED
 
 GOALS = ("第六节我国电子公共服务的现状和发展", "三、电子公共服务的发展", "（一）、发展目标")
 
@@ -38,8 +37,8 @@ def test_numbered_list_items_are_content_not_headings(seed_passages):
     assert services.heading_path[-1] == "3、开展了种类繁多的电子公共服务"
 
 
-def test_every_line_of_the_seed_is_in_exactly_one_passage_or_heading(seed_passages):
-    lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()][1:]
+def test_every_line_of_the_seed_is_in_exactly_one_passage_or_heading(seed_text, seed_passages):
+    lines = [line.strip() for line in seed_text.splitlines() if line.strip()][1:]
     texts = "\n".join(p.text for p in seed_passages)
     headings = {h for p in seed_passages for h in p.heading_path}
     for line in lines:

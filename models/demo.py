@@ -21,6 +21,7 @@ from models.cases.case import Case
 from models.cases.casework import perform_action, submit_case
 from models.cases.deadlines import WorkingCalendar
 from models.catalogue.service import Service, create_service, fetch_service, update_service
+from models.db import transactional
 from models.policies.policy import import_policy_file
 from models.rating import rate_case
 
@@ -113,6 +114,7 @@ def seed_cases(session: Session, users: dict[str, User], calendar: WorkingCalend
     return len(spec)
 
 
+@transactional
 def seed_demo(session: Session, *, passwords: PasswordPolicy, vault: IdentityVault,
               calendar: WorkingCalendar) -> dict[str, int]:
     catalogue = load_catalogue()
@@ -121,7 +123,6 @@ def seed_demo(session: Session, *, passwords: PasswordPolicy, vault: IdentityVau
     users = seed_accounts(session, passwords, vault)
     report["cases created"] = seed_cases(session, users, calendar)
     report["policies created"] = seed_policies(session)
-    session.commit()
     return report
 
 

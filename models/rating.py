@@ -19,6 +19,7 @@ from models.cases.case import Case
 from models.cases.deadlines import WorkingCalendar
 from models.cases.workflow import Status
 from models.catalogue.service import Service
+from models.db import transactional
 from models.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 
 LEVELS: dict[int, dict[str, str]] = {
@@ -118,6 +119,7 @@ def _is_score(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
 
 
+@transactional
 def rate_case(
     session: Session,
     case: Case,
@@ -180,6 +182,7 @@ def rectifications_query(user: User, status: str = "open") -> Select:
     return stmt
 
 
+@transactional
 def close_rectification(
     session: Session, item: Rectification, supervisor: User, *, reply: str, now: dt.datetime | None = None
 ) -> Rectification:

@@ -31,6 +31,7 @@ from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import utcnow
+from models.db import transactional
 from models.notification import (
     OPEN_DELIVERY_STATUSES,
     Delivery,
@@ -203,7 +204,7 @@ class Dispatcher:
 
     def sync_topics(self, limit: int = 1000) -> int:
         """Bring active devices' FCM topic subscriptions in line with their region; returns devices synced."""
-        with self.sessions() as session, session.begin():
+        with self.sessions() as session:
             devices = session.scalars(select(Device).where(Device.active.is_(True), _topic_out_of_sync())
                                       .order_by(Device.id).limit(limit)).all()
             return sync_device_topics(session, self.sender, devices)
@@ -215,6 +216,7 @@ def _topic_out_of_sync():
                                                    Device.topic != Device.subscribed_topic)))
 
 
+@transactional
 def sync_device_topics(session: Session, sender: Sender, devices: Sequence[Device]) -> int:
     """Unsubscribe ``devices`` from their old region topic and subscribe them to the new one (in ``session``).
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from models.accounts.user import User
 from models.cases.case import Case, CaseEvent
+from models.db import transactional
 from models.notification import Broadcast, Delivery, Device, Notification, region_topic
 from models.rating import Rectification
 from notifications.templates import LANGUAGES, render
@@ -73,6 +74,7 @@ def notify(session: Session, user: User, event_name: str, *, case_no: str | None
     return notification
 
 
+@transactional
 def create_broadcast(session: Session, admin: User | None, *, region: str, title: Mapping[str, str],
                      body: Mapping[str, str]) -> Broadcast:
     """Store an emergency notice and queue one urgent topic message per language for the region."""

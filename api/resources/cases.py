@@ -129,7 +129,6 @@ class CaseWithdraw(Resource):
         user = signed_in_user()
         case = fetch_own_case(db(), user, case_no)
         perform_action(db(), case, user, "withdraw", calendar=calendar(), expected_version=optional_version())
-        db().commit()
         return detail_response(case)
 
 
@@ -148,7 +147,6 @@ class CaseResubmit(Resource):
         data = load_body(ResubmitSchema())
         resubmit_case(session, case, user, form=data["form"], attachment_ids=data["attachment_ids"],
                       note=data["note"], calendar=calendar(), expected_version=optional_version())
-        session.commit()
         return detail_response(case)
 
 
@@ -176,7 +174,6 @@ class CaseRating(Resource):
         data = load_body(RatingCreateSchema())
         rating = rate_case(session, case, user, level=data["level"], indicators=data["indicators"],
                            comment=data["comment"], calendar=calendar())
-        session.commit()
         return RatingSchema().dump(rating_view(rating)), 201, {"Location": f"/api/v1/cases/{case_no}/rating"}
 
 
@@ -201,7 +198,6 @@ class CaseAttachments(Resource):
             db(), storage(), case, user, upload.stream, filename=upload.filename or "", material=material,
             max_size=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
         )
-        db().commit()
         return AttachmentSchema().dump(attachment), 201
 
 

@@ -43,9 +43,7 @@ class Devices(Resource):
         data = load_body(DeviceRegisterSchema())
         session = db()
         device, created = register_device(session, signed_in_user(), **data)
-        session.commit()
         sync_device_topics(session, sender(), [device])  # on failure the minutely sweep tries again
-        session.commit()
         return DeviceSchema().dump(device), 201 if created else 200
 
 
@@ -58,6 +56,5 @@ class OneDevice(Resource):
     def delete(self, token):
         session = db()
         device = remove_device(session, signed_in_user(), token)
-        session.commit()
         leave_topic(sender(), device.token, device.subscribed_topic)
         return "", 204

@@ -45,7 +45,6 @@ class ReadOne(Resource):
     def post(self, notification_id):
         session = db()
         notification = mark_read(session, signed_in_user(), notification_id)
-        session.commit()
         return NotificationSchema().dump(notification)
 
 
@@ -56,5 +55,4 @@ class ReadAll(Resource):
     def post(self):
         session, user = db(), signed_in_user()
         marked = mark_all_read(session, user)
-        session.commit()
         return ReadAllSchema().dump({"marked": marked, "unread_count": unread_count(session, user)})

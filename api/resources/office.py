@@ -133,7 +133,6 @@ class CaseClaim(Resource):
         user, session = signed_in_user(), db()
         case = fetch_department_case(session, user, case_no)
         claim_case(session, case, user, expected_version=optional_version())
-        session.commit()
         return case_response(case)
 
 
@@ -151,7 +150,6 @@ class CaseAssign(Resource):
         data = load_body(AssignSchema())
         assign_case(session, case, user, session.get(User, data["officer_id"]),
                     expected_version=optional_version(), internal_note=data["internal_note"])
-        session.commit()
         return case_response(case)
 
 
@@ -209,7 +207,6 @@ class FieldAttachments(Resource):
             session, storage(), case, user, upload.stream, filename=upload.filename or "",
             visibility=visibility, max_size=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
         )
-        session.commit()
         return {**AttachmentSchema().dump(attachment), "case_version": case.version}, 201
 
 
@@ -294,5 +291,4 @@ class RectificationClose(Resource):
         item = fetch_rectification(session, user, item_id)
         reply = load_body(RectificationCloseSchema())["reply"]
         close_rectification(session, item, user, reply=reply)
-        session.commit()
         return RectificationSchema().dump(rectification_view(item, calendar(), today()))

@@ -84,7 +84,6 @@ class PolicyList(Resource):
         data = load_body(PolicyInputSchema())
         publish = data.pop("publish")
         policy = create_policy(db(), data, publish=publish)
-        db().commit()
         return PolicyDetailSchema().dump(policy), 201
 
 
@@ -115,7 +114,6 @@ class PolicyItem(Resource):
     @admin_only
     def put(self, policy_id):
         policy = update_policy(db(), fetch_policy(db(), policy_id), load_body(PolicyUpdateSchema()))
-        db().commit()
         return PolicyDetailSchema().dump(policy)
 
 
@@ -125,7 +123,6 @@ class PolicyPublish(Resource):
     @admin_only
     def post(self, policy_id):
         policy = publish_policy(db(), fetch_policy(db(), policy_id))
-        db().commit()
         return PolicyDetailSchema().dump(policy)
 
 
@@ -135,5 +132,4 @@ class PolicyRepeal(Resource):
     @admin_only
     def post(self, policy_id):
         policy = repeal_policy(db(), fetch_policy(db(), policy_id))
-        db().commit()
         return PolicyDetailSchema().dump(policy)

@@ -73,7 +73,6 @@ class ServiceList(Resource):
     def post(self):
         guide = GuideSchema().dump(load_body(GuideSchema()))
         service = create_service(db(), guide)
-        db().commit()
         return ServiceDetailSchema().dump(service_detail(service)), 201
 
 
@@ -92,7 +91,6 @@ class ServiceItem(Resource):
     def put(self, code):
         guide = GuideSchema().dump(load_body(GuideSchema()))
         service = update_service(db(), fetch_service(db(), code, active_only=False), guide)
-        db().commit()
         return ServiceDetailSchema().dump(service_detail(service))
 
 
@@ -112,7 +110,6 @@ class ServiceActive(Resource):
     def put(self, code):
         active = load_body(ActiveSchema())["active"]
         service = set_service_active(db(), fetch_service(db(), code, active_only=False), active)
-        db().commit()
         return ServiceDetailSchema().dump(service_detail(service))
 
 

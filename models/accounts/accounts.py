@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,6 +17,7 @@ from models.accounts.identity import (
 )
 from models.accounts.user import AuthSession, Department, Role, User
 from models.base import utcnow
+from models.db import transactional
 from models.errors import N_, Conflict, ValidationFailed
 
 
@@ -66,6 +70,34 @@ def create_user(
     return user
 
 
+TokenIssuer = Callable[[User, AuthSession], tuple[dict, str]]  # the API's tokens, and the refresh token's id
+
+
+@transactional
+def register(session: Session, passwords: PasswordPolicy, vault: IdentityVault, *, user_agent: str,
+             issue_tokens: TokenIssuer, **details: Any) -> tuple[User, dict]:
+    """A citizen signs up (``details`` as for ``create_user``) and is signed in at once."""
+    user = create_user(session, passwords, vault, **details)
+    return user, sign_in(session, user, user_agent=user_agent, issue_tokens=issue_tokens)
+
+
+@transactional
+def sign_in(session: Session, user: User, *, user_agent: str, issue_tokens: TokenIssuer) -> dict:
+    """Open a sign-in (an ``AuthSession``) and issue its tokens, which name the session they belong to."""
+    auth_session = open_session(session, user, refresh_jti="pending", user_agent=user_agent)
+    tokens, refresh_jti = issue_tokens(user, auth_session)
+    auth_session.refresh_jti = refresh_jti
+    return tokens
+
+
+@transactional
+def update_profile(session: Session, user: User, changes: dict[str, Any]) -> User:
+    """The user changes their own name or language (already validated by the caller's schema)."""
+    for name, value in changes.items():
+        setattr(user, name, value.strip() if isinstance(value, str) else value)
+    return user
+
+
 def authenticate(session: Session, passwords: PasswordPolicy, phone: str, password: str) -> User | None:
     """The active user with these credentials, or None (without telling which part was wrong)."""
     mobile = normalize_mobile(phone)
@@ -83,6 +115,7 @@ def open_session(session: Session, user: User, refresh_jti: str, user_agent: str
     return auth_session
 
 
+@transactional
 def rotate_session(session: Session, auth_session: AuthSession, presented_jti: str, new_jti: str) -> bool:
     """Swap the refresh token. A stale token means it was stolen or replayed: end the session."""
     if auth_session.revoked_at is not None:
@@ -95,6 +128,7 @@ def rotate_session(session: Session, auth_session: AuthSession, presented_jti: s
     return True
 
 
-def revoke_session(auth_session: AuthSession) -> None:
+@transactional
+def revoke_session(session: Session, auth_session: AuthSession) -> None:
     if auth_session.revoked_at is None:
         auth_session.revoked_at = utcnow()

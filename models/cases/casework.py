@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -12,7 +10,6 @@ import filetype
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from models.accounts.user import Role, User
 from models.base import utcnow
@@ -30,6 +27,7 @@ from models.cases.workflow import (
     transitions_from,
 )
 from models.catalogue.service import Service
+from models.db import transactional
 from models.errors import (
     N_,
     Conflict,
@@ -87,6 +85,7 @@ def record_event(
     return event
 
 
+@transactional
 def submit_case(
     session: Session,
     applicant: User,
@@ -159,6 +158,7 @@ def allowed_actions(case: Case, user: User) -> list[str]:
     return [t.action for t in transitions_from(status, case.two_stage) if _may_take(t, case, user)]
 
 
+@transactional
 def perform_action(
     session: Session,
     case: Case,
@@ -174,8 +174,7 @@ def perform_action(
     now: dt.datetime | None = None,
 ) -> CaseEvent:
     """Apply one workflow action, checking the table, the actor and the version; append its event."""
-    if expected_version is not None and expected_version != case.version:
-        raise PreconditionFailed()
+    _check_version(case, expected_version)
     status = Status(case.status)
     transition = find_transition(action, status, case.two_stage)
     if transition is None:
@@ -240,6 +239,7 @@ def case_deadline(case: Case, calendar: WorkingCalendar, now: dt.datetime | None
     )
 
 
+@transactional
 def add_attachment(
     session: Session,
     storage: LocalStorage,
@@ -284,20 +284,6 @@ def _display_name(filename: str, extension: str) -> str:
     return f"{stem or 'file'}.{extension}"
 
 
-@contextmanager
-def lost_update_as_412(session: Session) -> Iterator[None]:
-    """The one place where losing an optimistic-concurrency race becomes 412 Precondition Failed.
-
-    Another request changed the case between our read and our UPDATE (the version column did not
-    match): the whole transaction, event and idempotency record included, is undone.
-    """
-    try:
-        yield
-    except StaleDataError as exc:
-        session.rollback()
-        raise PreconditionFailed() from exc
-
-
 # Assignment is internal bookkeeping: recorded on the timeline without a status change, shown to staff only.
 ASSIGNMENT_LABELS: dict[str, dict[str, str]] = {
     "claim": {"zh": "认领办件", "en": "Claimed"},
@@ -340,6 +326,7 @@ def may_assign(case: Case, user: User) -> bool:
     return user.role is Role.SUPERVISOR and can_see_case(user, case) and Status(case.status) in OPEN_STATUSES
 
 
+@transactional
 def claim_case(session: Session, case: Case, officer: User, *, expected_version: int | None = None,
                now: dt.datetime | None = None) -> CaseEvent | None:
     """An officer of the department takes an unassigned open case (认领); None when it is already theirs."""
@@ -354,6 +341,7 @@ def claim_case(session: Session, case: Case, officer: User, *, expected_version:
     return _assign(session, case, officer, actor=officer, action="claim", internal_note="", now=now)
 
 
+@transactional
 def assign_case(session: Session, case: Case, supervisor: User, assignee: User | None, *,
                 expected_version: int | None = None, internal_note: str = "",
                 now: dt.datetime | None = None) -> CaseEvent | None:
@@ -370,6 +358,7 @@ def assign_case(session: Session, case: Case, supervisor: User, assignee: User |
     return _assign(session, case, assignee, actor=supervisor, action="assign", internal_note=internal_note, now=now)
 
 
+@transactional
 def resubmit_case(
     session: Session,
     case: Case,

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.cases.case import Case, IdempotencyRecord
+from models.db import transactional
 from models.errors import N_, DomainError
 
 
@@ -51,6 +52,7 @@ def _replay(session: Session, record: IdempotencyRecord, request_hash: str) -> O
     return Outcome(session.get(Case, record.case_id), record.status_code, True)
 
 
+@transactional
 def run_once(
     session: Session,
     *,
@@ -61,25 +63,25 @@ def run_once(
     status_code: int,
     operation: Callable[[], Case],
 ) -> Outcome:
-    """Run ``operation`` and commit, once per (user, scope, key); replays return the same case."""
+    """Run ``operation`` once per (user, scope, key), in one unit of work; replays return the same case.
+
+    A concurrent retry blocks on the key's unique index until the first request commits, then finds
+    its record (the savepoint lets this transaction go on to read it).
+    """
     if not key:
-        case = operation()
-        session.commit()
-        return Outcome(case, status_code, False)
+        return Outcome(operation(), status_code, False)
     if (record := _find(session, user_id, scope, key)) is not None:
         return _replay(session, record, request_hash)
+    record = IdempotencyRecord(user_id=user_id, scope=scope, key=key, request_hash=request_hash,
+                               status_code=status_code)
     try:
-        record = IdempotencyRecord(
-            user_id=user_id, scope=scope, key=key, request_hash=request_hash, status_code=status_code
-        )
-        session.add(record)
-        session.flush()
-        case = operation()
-        record.case_id = case.id
-        session.commit()
-        return Outcome(case, status_code, False)
+        with session.begin_nested():
+            session.add(record)
     except IntegrityError:
-        session.rollback()
+        session.expire_all()  # the winner's changes, e.g. the case it moved on, are read afresh
         if (record := _find(session, user_id, scope, key)) is None:
             raise
         return _replay(session, record, request_hash)
+    case = operation()
+    record.case_id = case.id
+    return Outcome(case, status_code, False)

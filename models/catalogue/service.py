@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.accounts.user import Department
 from models.base import Base, JSONType, UTCDateTime, utcnow
+from models.db import transactional
 from models.errors import N_, Conflict, NotFound
 
 
@@ -131,6 +132,7 @@ def _apply_guide(session: Session, service: Service, guide: dict) -> ServiceVers
     return version
 
 
+@transactional
 def create_service(session: Session, guide: dict) -> Service:
     """Add a service to the catalogue from a validated bilingual guide."""
     if session.scalar(select(Service.id).where(Service.code == guide["code"])) is not None:
@@ -142,6 +144,7 @@ def create_service(session: Session, guide: dict) -> Service:
     return service
 
 
+@transactional
 def update_service(session: Session, service: Service, guide: dict) -> Service:
     """Publish a new guide version; cases filed earlier keep the version they were filed under."""
     if guide["code"] != service.code:
@@ -151,6 +154,7 @@ def update_service(session: Session, service: Service, guide: dict) -> Service:
     return service
 
 
+@transactional
 def set_service_active(session: Session, service: Service, active: bool) -> Service:
     service.active = active
     service.updated_at = utcnow()

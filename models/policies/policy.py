@@ -17,6 +17,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, JSONType, UTCDateTime, utcnow
+from models.db import transactional
 from models.errors import N_, Conflict, NotFound
 from models.policies.search.passages import Passage, split_document
 
@@ -123,6 +124,7 @@ def fetch_policy(session: Session, policy_id: int) -> Policy:
     return policy
 
 
+@transactional
 def create_policy(session: Session, data: dict, *, publish: bool = False) -> Policy:
     policy = Policy(**{name: data[name] for name in POLICY_FIELDS if name in data})
     policy.content_digest = digest_of(policy.title, policy.body)
@@ -134,6 +136,7 @@ def create_policy(session: Session, data: dict, *, publish: bool = False) -> Pol
     return policy
 
 
+@transactional
 def update_policy(session: Session, policy: Policy, data: dict) -> Policy:
     """Change a policy; its passages are split again and, if published, search catches up."""
     for name in POLICY_FIELDS:
@@ -150,6 +153,7 @@ def update_policy(session: Session, policy: Policy, data: dict) -> Policy:
     return policy
 
 
+@transactional
 def publish_policy(session: Session, policy: Policy) -> Policy:
     if policy.status == PolicyStatus.PUBLISHED:
         raise Conflict(N_("This policy is already published."))
@@ -161,6 +165,7 @@ def publish_policy(session: Session, policy: Policy) -> Policy:
     return policy
 
 
+@transactional
 def repeal_policy(session: Session, policy: Policy) -> Policy:
     """Repeal (废止): the policy leaves search but stays readable by id."""
     if policy.status != PolicyStatus.PUBLISHED:
@@ -218,6 +223,7 @@ def parse_policy_file(path: Path) -> dict:
     return {**meta, "body": text, "body_format": "markdown" if markdown else "text"}
 
 
+@transactional
 def import_policy_file(session: Session, path: Path, *, publish: bool = True) -> tuple[str, Policy]:
     """Create (and publish) a policy from a file; ("skipped", existing) when the same text is there."""
     data = parse_policy_file(path)

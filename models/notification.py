@@ -22,7 +22,6 @@ from models.errors import N_, NotFound
 
 PLATFORMS = ("android", "ios", "web")
 TOKEN_KINDS = ("fcm_token", "fid")
-LANGUAGES = ("zh", "en")
 
 
 class DeliveryStatus(enum.StrEnum):

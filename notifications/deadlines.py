@@ -19,7 +19,7 @@ from models.accounts.user import Role, User
 from models.cases.case import Case
 from models.cases.casework import case_deadline
 from models.cases.deadlines import WorkingCalendar
-from models.cases.office import RUNNING_STATUSES
+from models.cases.workflow import RUNNING_STATUSES
 from models.db import transactional
 from models.notification import Notification
 from notifications.outbox import WARNING_TTL_SECONDS, local_date, notify

@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 from models.accounts.user import User
 from models.cases.case import Case, CaseEvent
 from models.db import transactional
+from models.languages import DEFAULT_LANGUAGE, LANGUAGES
 from models.notification import Broadcast, Delivery, Device, Notification, region_topic
 from models.rating import Rectification
-from notifications.templates import LANGUAGES, render
+from notifications.templates import render
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def remove_wake_hook(hook: Callable[[], None]) -> None:
 
 
 def _language(language: str | None) -> str:
-    return language if language in LANGUAGES else LANGUAGES[0]
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _localized(context: Mapping[str, Any], language: str) -> dict[str, Any]:

@@ -52,3 +52,21 @@ def test_a_worker_process_loads_no_flask_extension(module):
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
                             check=True)
     assert json.loads(loaded.stdout) == []
+
+
+def test_schema_class_names_are_unique_because_swagger_models_are_named_after_them():
+    import importlib
+    import pkgutil
+
+    from marshmallow import Schema
+
+    import api.schemas
+
+    homes: dict[str, set[str]] = {}
+    for module_info in pkgutil.iter_modules(api.schemas.__path__):
+        module = importlib.import_module(f"api.schemas.{module_info.name}")
+        for name, value in vars(module).items():
+            if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module.__name__:
+                homes.setdefault(name, set()).add(module.__name__)
+    assert {name: modules for name, modules in homes.items() if len(modules) > 1} == {}
+    assert len(homes) > 30

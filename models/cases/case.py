@@ -48,6 +48,7 @@ class Case(Base):
     department: Mapped[Department] = relationship()
     applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    recommended_by: Mapped[User | None] = relationship(foreign_keys=[recommended_by_id])
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.seq", cascade="save-update, merge"
     )

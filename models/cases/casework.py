@@ -7,7 +7,7 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 import filetype
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from models.cases.case import Attachment, Case, CaseEvent, CaseNumberCounter
 from models.cases.deadlines import Deadline, WorkingCalendar, deadline_of, paused_working_days, start_clock
 from models.cases.forms import validate_form
 from models.cases.workflow import (
+    FINAL_STATUSES,
     OPEN_STATUSES,
     STAFF,
     STATES,
@@ -24,6 +25,7 @@ from models.cases.workflow import (
     Status,
     Transition,
     find_transition,
+    statuses_matching,
     transitions_from,
 )
 from models.catalogue.service import Service
@@ -36,9 +38,10 @@ from models.errors import (
     NotFound,
     PayloadTooLarge,
     PreconditionFailed,
-    UnsupportedMediaType,
+    UnsupportedFileType,
     ValidationFailed,
 )
+from models.pagination import SortKey
 from models.storage import LocalStorage
 
 ALLOWED_CONTENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
@@ -111,6 +114,19 @@ def submit_case(
                  to_status=Status.SUBMITTED.value, now=now)
     session.flush()
     return case
+
+
+NEWEST_FIRST = [SortKey(Case.submitted_at, descending=True, kind=dt.datetime), SortKey(Case.id, descending=True)]
+
+
+def own_cases_query(applicant: User, *, status: str | None = None, updated_since: dt.datetime | None = None) -> Select:
+    """The citizen's own cases, for ``NEWEST_FIRST`` keyset pages; ``status`` as ``statuses_matching`` reads it."""
+    stmt = select(Case).where(Case.applicant_id == applicant.id)
+    if status:
+        stmt = stmt.where(Case.status.in_(statuses_matching(status)))
+    if updated_since:
+        stmt = stmt.where(Case.updated_at > updated_since)
+    return stmt
 
 
 def fetch_case(session: Session, case_no: str) -> Case:
@@ -253,18 +269,18 @@ def add_attachment(
     max_size: int,
 ) -> Attachment:
     """Keep a material file: type sniffed from its bytes, size capped, sha256 recorded."""
-    if Status(case.status) in {Status.APPROVED, Status.REJECTED, Status.NOT_ACCEPTED, Status.WITHDRAWN}:
+    if Status(case.status) in FINAL_STATUSES:
         raise Conflict(N_("Files can no longer be added to this case."))
     if len(case.attachments) >= ATTACHMENTS_PER_CASE:
         raise Conflict(N_("This case already has the maximum number of files."))
     head = stream.read(262)
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ALLOWED_CONTENT_TYPES:
-        raise UnsupportedMediaType()
+        raise UnsupportedFileType()
     stream.seek(0)
     stored = storage.save(stream, max_size)
     if stored is None:
-        raise PayloadTooLarge(limit=max_size // (1024 * 1024))
+        raise PayloadTooLarge(N_("The file is larger than the limit of {limit} MB."), limit=max_size // (1024 * 1024))
     attachment = Attachment(
         case=case, uploaded_by_id=uploader.id, uploader_role=uploader.role.value,
         material=material, visibility=visibility, filename=_display_name(filename, kind.extension),
@@ -274,6 +290,18 @@ def add_attachment(
     case.updated_at = utcnow()
     session.flush()
     return attachment
+
+
+def resolve_material(case: Case, given: str) -> str:
+    """A material named by its Chinese or English name or its number in the guide's list."""
+    given = given.strip()
+    if not given:
+        return ""
+    materials = case.guide.get("materials", [])
+    for number, material in enumerate(materials, start=1):
+        if given in (str(number), material["name"]["zh"], material["name"].get("en")):
+            return material["name"]["zh"]
+    raise ValidationFailed({"material": [N_("This is not one of the service's materials.")]})
 
 
 def _display_name(filename: str, extension: str) -> str:

@@ -15,19 +15,19 @@ from sqlalchemy.orm import Session, selectinload
 from models.accounts.user import Department, Role, User
 from models.cases.case import Case
 from models.cases.deadlines import WorkingCalendar
-from models.cases.workflow import FINAL_STATUSES, OPEN_STATUSES, STAFF, STATES, Clock, Status
+from models.cases.workflow import DECIDED_STATUSES, OPEN_STATUSES, RUNNING_STATUSES, STAFF, statuses_matching
 from models.catalogue.service import Service
+from models.errors import N_, ValidationFailed
 from models.pagination import SortKey
 from models.rating import Rating
 
 NO_DUE_DATE = dt.date(9999, 12, 31)
+MAX_PERIOD_DAYS = 366  # of the stats period
 INBOX_ORDER = [
     SortKey(func.coalesce(Case.due_date, literal(NO_DUE_DATE, Date)), kind=dt.date),
     SortKey(Case.submitted_at, kind=dt.datetime),
     SortKey(Case.id),
 ]
-RUNNING_STATUSES = frozenset(s for s, state in STATES.items() if state.clock is Clock.RUNNING)
-DECIDED_STATUSES = frozenset({Status.APPROVED, Status.REJECTED, Status.NOT_ACCEPTED})
 
 
 def inbox_sort_values(item: Case) -> list:
@@ -60,8 +60,7 @@ def inbox_query(
         .where(Case.department_id == user.department_id)
         .options(selectinload(Case.applicant), selectinload(Case.assigned_to))  # shown on every row
     )
-    groups = {"open": OPEN_STATUSES, "closed": FINAL_STATUSES, "all": set(Status)}
-    stmt = stmt.where(Case.status.in_(_values(groups[status] if status in groups else {Status(status)})))
+    stmt = stmt.where(Case.status.in_(statuses_matching(status)))
     if assigned == "me":
         stmt = stmt.where(Case.assigned_to_id == user.id)
     elif assigned == "unassigned":
@@ -141,6 +140,17 @@ class DepartmentFigures:
     department: Department
     figures: dict
     services: list[ServiceFigures]
+
+
+def stats_period(date_from: dt.date | None, date_to: dt.date | None, day: dt.date) -> tuple[dt.date, dt.date]:
+    """[from, to], by default from the first of to's month; at most MAX_PERIOD_DAYS long."""
+    date_to = date_to or day
+    date_from = date_from or date_to.replace(day=1)
+    if date_from > date_to:
+        raise ValidationFailed({"from": [N_("The start of the period must not be after its end.")]})
+    if (date_to - date_from).days >= MAX_PERIOD_DAYS:
+        raise ValidationFailed({"from": [N_("The period can be at most {days} days.").format(days=MAX_PERIOD_DAYS)]})
+    return date_from, date_to
 
 
 def stats_departments(session: Session, user: User, department_code: str | None) -> list[Department]:

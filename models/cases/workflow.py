@@ -143,6 +143,16 @@ ACTION_LABELS: dict[str, dict[str, str]] = {
 
 OPEN_STATUSES = frozenset(s for s, state in STATES.items() if not state.final)
 FINAL_STATUSES = frozenset(s for s, state in STATES.items() if state.final)
+RUNNING_STATUSES = frozenset(s for s, state in STATES.items() if state.clock is Clock.RUNNING)
+# Closed by the department's decision (准予, 不予, 不予受理), not by the citizen: rated, counted as closed.
+DECIDED_STATUSES = frozenset(t.target for t in TRANSITIONS if STATES[t.target].final and t.roles & STAFF)
+STATUS_FILTERS = {"open": OPEN_STATUSES, "closed": FINAL_STATUSES, "all": frozenset(Status)}
+
+
+def statuses_matching(name: str) -> list[str]:
+    """The status values a list filter names: ``open``, ``closed``, ``all`` or a status of its own."""
+    group = STATUS_FILTERS[name] if name in STATUS_FILTERS else {Status(name)}
+    return sorted(s.value for s in group)
 
 
 def find_transition(action: str, status: Status, two_stage: bool) -> Transition | None:

@@ -89,17 +89,6 @@ class ServiceVersion(Base):
     service: Mapped[Service] = relationship(foreign_keys=[service_id])
 
 
-def localize(value: Any, language: str) -> Any:
-    """Resolve every ``{"zh": …, "en": …}`` text in a guide to the caller's language (zh fallback)."""
-    if isinstance(value, dict):
-        if value and set(value) <= {"zh", "en"}:
-            return value.get(language) or value.get("zh") or value.get("en")
-        return {key: localize(item, language) for key, item in value.items()}
-    if isinstance(value, list):
-        return [localize(item, language) for item in value]
-    return value
-
-
 def fetch_department(session: Session, code: str) -> Department:
     department = session.scalar(select(Department).where(Department.code == code))
     if department is None:

@@ -13,12 +13,13 @@ import hashlib
 import uuid
 from pathlib import Path
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy import Date, ForeignKey, Integer, Select, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, JSONType, UTCDateTime, utcnow
 from models.db import transactional
 from models.errors import N_, Conflict, NotFound
+from models.pagination import SortKey
 from models.policies.search.passages import Passage, split_document
 
 
@@ -122,6 +123,33 @@ def fetch_policy(session: Session, policy_id: int) -> Policy:
     if policy is None:
         raise NotFound(N_("There is no policy with the id {id}."), id=policy_id)
     return policy
+
+
+PUBLIC_STATUSES = (PolicyStatus.PUBLISHED.value, PolicyStatus.REPEALED.value)  # drafts: admins only
+NEWEST_FIRST = [SortKey(Policy.updated_at, descending=True, kind=dt.datetime), SortKey(Policy.id, descending=True)]
+
+
+def fetch_visible_policy(session: Session, policy_id: int, *, admin: bool) -> Policy:
+    """A policy as its reader may see it: a draft is missing (404) for everyone but admins."""
+    policy = fetch_policy(session, policy_id)
+    if policy.status not in PUBLIC_STATUSES and not admin:
+        raise NotFound()
+    return policy
+
+
+def policies_query(*, admin: bool, status: str | None = None, category: str | None = None,
+                   updated_since: dt.datetime | None = None) -> Select:
+    """The policy list's rows (drafts only for admins), for ``NEWEST_FIRST`` keyset pages."""
+    stmt = select(Policy)
+    if not admin:
+        stmt = stmt.where(Policy.status.in_(PUBLIC_STATUSES))
+    if status:
+        stmt = stmt.where(Policy.status == status)
+    if category:
+        stmt = stmt.where(Policy.category == category)
+    if updated_since:
+        stmt = stmt.where(Policy.updated_at > updated_since)
+    return stmt
 
 
 @transactional

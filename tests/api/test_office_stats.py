@@ -1,5 +1,5 @@
 """GET /api/v1/office/stats: who sees which departments, the period arguments, and figures that match the
-domain calculation (hand-checked in tests/models/test_office_stats.py) for an October 2026 fixture."""
+domain calculation (hand-checked in tests/models/cases/test_office_stats.py) for an October 2026 fixture."""
 
 from __future__ import annotations
 

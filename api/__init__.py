@@ -10,38 +10,35 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.auth import init_auth
 from api.conditional import init_conditional
-from api.config import check_production, load_config
+from api.config import flask_config
 from api.database import init_database
 from api.extensions import compress, limiter
 from api.health import health
 from api.i18n import init_i18n
 from api.problems import init_problems
-from models.deadlines import WorkingCalendar
-from models.policy_search import PolicySearch
+from models.cases.deadlines import WorkingCalendar
+from models.policies.policy_search import PolicySearch
+from models.settings import check_production, load_settings
 from models.storage import LocalStorage
 from notifications.runtime import init_app as init_notifications
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    config = load_config(overrides)
-    check_production(config)
-    app = Flask(__name__, instance_path=config["INSTANCE_PATH"], instance_relative_config=False)
-    app.config.update(config)
-    app.config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_MB"] * 1024 * 1024 + 256 * 1024
-    app.config["RESTX_JSON"] = {"ensure_ascii": False}
-    app.config["RESTX_ERROR_404_HELP"] = False
-    app.config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URI"]
-    app.config["COMPRESS_MIMETYPES"] = ["application/json", "application/problem+json", "text/html"]
+    settings = load_settings(overrides)
+    check_production(settings)
+    app = Flask(__name__, instance_path=settings.INSTANCE_PATH, instance_relative_config=False)
+    app.config.update(flask_config(settings, overrides))
     app.json.ensure_ascii = False
-    logging.basicConfig(level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    if config["TRUSTED_PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config["TRUSTED_PROXIES"], x_proto=config["TRUSTED_PROXIES"])
+    if settings.TRUSTED_PROXIES:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.TRUSTED_PROXIES, x_proto=settings.TRUSTED_PROXIES)
 
-    Path(config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
-    app.extensions["yiwang.calendar"] = WorkingCalendar(config["TIMEZONE"])
-    app.extensions["yiwang.storage"] = LocalStorage(config["UPLOAD_FOLDER"])
-    app.extensions["yiwang.policy_search"] = PolicySearch(config["SEARCH_INDEX_DIR"])
+    Path(settings.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
+    app.extensions["yiwang.settings"] = settings
+    app.extensions["yiwang.calendar"] = WorkingCalendar(settings.TIMEZONE)
+    app.extensions["yiwang.storage"] = LocalStorage(settings.UPLOAD_FOLDER)
+    app.extensions["yiwang.policy_search"] = PolicySearch(settings.SEARCH_INDEX_DIR)
     init_database(app)
     init_notifications(app)
     init_i18n(app)

@@ -16,8 +16,8 @@ import requests
 from flask import current_app
 from flask_jwt_extended import create_access_token
 
-from models.identity import mask_text_ids
-from models.user import User
+from models.accounts.identity import mask_text_ids
+from models.accounts.user import User
 
 CHAT_SCOPE = "chat"
 

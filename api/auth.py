@@ -17,9 +17,9 @@ from flask_jwt_extended.utils import decode_token
 
 from api.database import db
 from api.extensions import jwt
+from models.accounts.identity import IdentityVault, PasswordPolicy
+from models.accounts.user import AuthSession, Role, User
 from models.errors import N_, Forbidden, Unauthorized
-from models.identity import IdentityVault, PasswordPolicy
-from models.user import AuthSession, Role, User
 
 
 def init_auth(app: Flask) -> None:

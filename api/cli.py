@@ -10,10 +10,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import Migrate
 
-from api.config import ROOT
 from models.base import Base, utcnow
 from models.demo import DEMO_ACCOUNTS, seed_demo
-from models.policy import import_policy_file
+from models.policies.policy import import_policy_file
+from models.settings import ROOT
 from notifications.deadlines import scan_deadlines
 
 
@@ -55,7 +55,6 @@ def import_policies_command(paths: tuple[Path, ...], draft: bool) -> None:
     with current_app.extensions["yiwang.writer_sessions"]() as session, progress as bar:
         for path in bar:
             outcome, policy = import_policy_file(session, path, publish=not draft)
-            session.commit()
             (created if outcome == "created" else skipped).append((path, policy))
     for path, policy in created:
         click.echo(f"created  #{policy.id} {policy.title} ({len(policy.passages)} passages) <- {path}")

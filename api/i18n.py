@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -12,11 +10,9 @@ from flask import Flask, request
 from flask_babel import get_locale
 from flask_babel import gettext as _gettext
 
-from api.config import ROOT
 from api.extensions import babel
-
-LANGUAGES = ("zh", "en")
-DEFAULT_LANGUAGE = "zh"
+from models.errors import Message
+from models.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 
 def _select_locale() -> str:
@@ -26,7 +22,7 @@ def _select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
 
 
-TRANSLATIONS = ROOT / "api" / "translations"
+TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS) -> None:
@@ -50,39 +46,20 @@ def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale)
 
 
-@lru_cache(maxsize=1)
-def _templates() -> list[tuple[re.Pattern, str]]:
-    """Message templates with placeholders, as patterns that recognise an already-formatted text."""
-    with (TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as po_file:
-        catalog = read_po(po_file)
-    patterns = []
-    for message in catalog:
-        if isinstance(message.id, str) and "{" in message.id:
-            parts = re.split(r"\{(\w+)\}", message.id)
-            regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
-            patterns.append((re.compile(f"^{regex}$"), message.id))
-    return patterns
-
-
 def language() -> str:
     locale = get_locale()
     return locale.language if locale and locale.language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def translate(message: str, params: dict | None = None) -> str:
-    """Translate an English msgid, then fill its ``{placeholders}``.
-
-    A message that arrives already formatted (a validator's "Use a number from 1 to 20.") is matched
-    against the catalogue's templates and translated with the values it carries.
-    """
+    """Translate an English msgid, then fill in its ``{placeholders}``: from ``params``, or from the
+    ``Message`` that formatting the msgid gave (a validator's "Use a number from 1 to 100.")."""
+    if isinstance(message, Message):
+        message, params = message.template, {**message.params, **(params or {})}
     text = _gettext(message)
-    if text == message and not params and language() != "en":
-        for pattern, template in _templates():
-            if match := pattern.match(message):
-                return _gettext(template).format(**match.groupdict())
     if params:
         try:
-            return text.format(**params)
+            return str.format(text, **params)
         except (KeyError, IndexError, ValueError):
-            return message.format(**params)
-    return text
+            return str.format(message, **params)
+    return str(text)

@@ -11,19 +11,26 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from api.i18n import translate
-from models.errors import N_, DomainError, PreconditionFailed, ValidationFailed
+from models.errors import (
+    N_,
+    DomainError,
+    PayloadTooLarge,
+    PreconditionFailed,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 
 log = logging.getLogger(__name__)
 TYPE_PREFIX = "urn:yiwang:problem:"
 
 HTTP_PROBLEMS = {
+    error.status: (error.type, error.title, error.message) for error in (PayloadTooLarge, UnsupportedMediaType)
+} | {
     400: ("bad-request", N_("Bad request"), N_("The request could not be understood.")),
     401: ("unauthorized", N_("Sign-in required"), N_("Sign in to continue.")),
     403: ("forbidden", N_("Forbidden"), N_("You are not allowed to do this.")),
     404: ("not-found", N_("Not found"), N_("The requested resource does not exist.")),
     405: ("method-not-allowed", N_("Method not allowed"), N_("This address does not support that method.")),
-    413: ("payload-too-large", N_("Too large"), N_("The request body is too large.")),
-    415: ("unsupported-media-type", N_("Unsupported media type"), N_("Send the body in a supported format.")),
     429: ("too-many-requests", N_("Too many requests"), N_("Too many attempts. Wait a moment and try again.")),
     500: ("internal-error", N_("Internal error"), N_("Something went wrong on our side. Please try again later.")),
 }

@@ -15,7 +15,14 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.routing import RoutingException
 
 from api.problems import from_any
-from models.errors import N_, DomainError, ValidationFailed, flatten_errors
+from models.errors import (
+    N_,
+    DomainError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    flatten_errors,
+)
 from models.pagination import BadCursor
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -92,13 +99,6 @@ def model(schema: type[Schema]):
     return api.models[name]
 
 
-class UnsupportedBody(DomainError):
-    status = 415
-    type = "unsupported-media-type"
-    title = N_("Unsupported media type")
-    message = N_("Send a JSON body with the header Content-Type: application/json.")
-
-
 class MalformedJson(DomainError):
     status = 400
     type = "malformed-json"
@@ -106,20 +106,13 @@ class MalformedJson(DomainError):
     message = N_("The request body is not valid JSON.")
 
 
-class BodyTooLarge(DomainError):
-    status = 413
-    type = "payload-too-large"
-    title = N_("Too large")
-    message = N_("The request body is too large.")
-
-
 def load_body(schema: Schema) -> dict:
     """Validate the JSON body with a schema; every field error is reported at once."""
     if not request.is_json:
-        raise UnsupportedBody()
+        raise UnsupportedMediaType(N_("Send a JSON body with the header Content-Type: application/json."))
     limit = current_app.config["MAX_JSON_KB"] * 1024
     if request.content_length is not None and request.content_length > limit:
-        raise BodyTooLarge()
+        raise PayloadTooLarge()
     data = request.get_json(silent=True)
     if data is None:
         raise MalformedJson()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import object_session
 
 from api.i18n import language
-from models.case import Case
-from models.casework import (
+from models.accounts.user import Role, User
+from models.cases.case import Case
+from models.cases.casework import (
     ASSIGNMENT_LABELS,
     STAFF_ONLY_EVENTS,
     allowed_actions,
@@ -14,12 +15,12 @@ from models.casework import (
     may_assign,
     may_claim,
 )
-from models.deadlines import WorkingCalendar
-from models.office import DepartmentFigures
+from models.cases.deadlines import WorkingCalendar
+from models.cases.office import DepartmentFigures
+from models.cases.workflow import ACTION_LABELS, STATES, Status
+from models.catalogue.service import FOR_WHOM_CATEGORY, SERVICE_TYPE_LABELS, Service, ServiceType
+from models.languages import localize
 from models.rating import INDICATORS, LEVELS, Rating, Rectification, can_rate, rating_of
-from models.service import FOR_WHOM_CATEGORY, SERVICE_TYPE_LABELS, Service, ServiceType, localize
-from models.user import Role, User
-from models.workflow import ACTION_LABELS, STATES, Status
 
 EVENT_LABELS = {**ACTION_LABELS, **ASSIGNMENT_LABELS}
 
@@ -119,6 +120,7 @@ def case_detail(case: Case, viewer: User, calendar: WorkingCalendar, *, include_
     """The whole case; internal notes and internal files only when ``include_internal``."""
     lang = language()
     deadline = case_deadline(case, calendar)
+    rating = rating_of(object_session(case), case)
     attachments = [a for a in case.attachments if include_internal or a.visibility == "public"]
     provided = {a.material for a in case.attachments if a.material}
     materials = [
@@ -143,8 +145,8 @@ def case_detail(case: Case, viewer: User, calendar: WorkingCalendar, *, include_
         ],
         "allowed_actions": allowed_actions(case, viewer),
         "version": case.version,
-        "rating": rating_view(rating_of(object_session(case), case)),
-        "can_rate": can_rate(object_session(case), case, viewer),
+        "rating": rating_view(rating),
+        "can_rate": can_rate(case, viewer, rating),
     }
 
 
@@ -168,12 +170,11 @@ def office_case_item(case: Case, viewer: User, calendar: WorkingCalendar) -> dic
 
 def office_case_detail(case: Case, viewer: User, calendar: WorkingCalendar) -> dict:
     """The whole case for staff: internal notes and files, people, and the buttons this user gets."""
-    recommended_by = object_session(case).get(User, case.recommended_by_id) if case.recommended_by_id else None
     return {
         **case_detail(case, viewer, calendar, include_internal=True),
         "applicant": {"id": case.applicant.id, "name": case.applicant.name, "phone": case.applicant.phone},
         "assigned_to": person_ref(case.assigned_to),
-        "recommended_by": person_ref(recommended_by),
+        "recommended_by": person_ref(case.recommended_by),
         "two_stage": case.two_stage,
         "paused_working_days": case.paused_working_days,
         "can_claim": may_claim(case, viewer),

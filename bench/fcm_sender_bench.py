@@ -83,9 +83,11 @@ def run_once(mode: str, count: int, base_url: str) -> dict:
     """One measured run in this (fresh) process; prints nothing, returns the figures."""
     import firebase_admin
 
+    from models.settings import load_settings
     from notifications.fcm_adapter import initialize_fcm_app
 
-    app = initialize_fcm_app({"FCM_PROJECT_ID": PROJECT_ID, "FCM_BASE_URL": base_url, "FCM_STATIC_TOKEN": ACCESS_TOKEN})
+    app = initialize_fcm_app(load_settings({"FCM_PROJECT_ID": PROJECT_ID, "FCM_BASE_URL": base_url,
+                                            "FCM_STATIC_TOKEN": ACCESS_TOKEN}))
     messages = _messages(count)
     rss_before = _rss_kib()
     send = _send_batches if mode == "batch" else _send_naively

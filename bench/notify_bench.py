@@ -45,18 +45,24 @@ ADMIN_URL = os.environ.get("POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/0")
 
 
-def _fcm_settings(base_url: str) -> dict:
+def _fcm_env(base_url: str) -> dict:
     return {"NOTIFY_BACKEND": "fcm", "FCM_PROJECT_ID": PROJECT_ID, "FCM_BASE_URL": base_url,
             "FCM_STATIC_TOKEN": ACCESS_TOKEN, "FCM_HTTP_TIMEOUT": 10.0}
+
+
+def _fcm_settings(base_url: str):
+    from models.settings import load_settings
+
+    return load_settings(_fcm_env(base_url))
 
 
 # -- the database ------------------------------------------------------------------------------------
 def _seed(url: str, count: int) -> None:
     """``count`` users, each with one device (half zh on Android, half en on iOS) and one push waiting."""
+    from models.accounts.user import Role, User
     from models.base import Base
     from models.db import make_engine
     from models.notification import Delivery, Device, Notification
-    from models.user import Role, User
     from notifications.templates import render
 
     def language(i: int) -> str:
@@ -262,7 +268,7 @@ class CeleryWorkers:
         self.queue = f"yiwang-bench-{uuid.uuid4().hex[:8]}"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url, "CELERY_BROKER_URL": BROKER_URL,
                "CELERY_QUEUE": self.queue, "DISPATCHER": "celery", "LOG_LEVEL": "WARNING",
-               **{k: str(v) for k, v in _fcm_settings(base_url).items()}}
+               **{k: str(v) for k, v in _fcm_env(base_url).items()}}
         self.logs = [log_dir / f"{self.queue}-w{i}.log" for i in (1, 2)]
         self.processes = []
         for i, log in enumerate(self.logs, 1):

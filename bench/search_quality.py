@@ -16,9 +16,9 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from models.search import PassageIndex, StaleIndexError, split_document
-from models.search.analysis import DATA_DIR, GLOSSARY, read_list
-from models.search.evaluation import (
+from models.policies.search import PassageIndex, StaleIndexError, split_document
+from models.policies.search.analysis import DATA_DIR, GLOSSARY, read_list
+from models.policies.search.evaluation import (
     Outcome,
     Question,
     abstain_metrics,
@@ -26,7 +26,7 @@ from models.search.evaluation import (
     load_questions,
     ranking_metrics,
 )
-from models.search.ranking import DEFAULT_PARAMS, Method, QueryScores, RankingParams, rank
+from models.policies.search.ranking import DEFAULT_PARAMS, Method, QueryScores, RankingParams, rank
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "models" / "search" / "data" / "seed_000_f99a230b7505dd9c.txt"
@@ -209,19 +209,19 @@ def main() -> None:
 TEMPLATE = """# Policy search quality
 
 Measured by `.venv/bin/python -m bench.search_quality` (Python {python}); settings tuned with `--tune` on the
-dev split only. The quality test (`tests/models/search/test_search_quality.py`) recomputes the hybrid figures
+dev split only. The quality test (`tests/models/policies/search/test_search_quality.py`) recomputes the hybrid figures
 on the test split and fails if any falls more than 0.03 below the numbers here.
 
 ## Set-up
 
 - Corpus: the seed document (`shared/seed/000_f99a230b7505dd9c.txt`, 电子政务与公共服务) split by
-  `models.search.passages.split_document` into {passages} passages with heading paths.
+  `models.policies.search.passages.split_document` into {passages} passages with heading paths.
 - Questions: `tests/data/policy_questions.jsonl`, {questions} questions ({zh} Chinese, {en} English), {off} of
   them off-topic (the right result is to abstain). Written as citizens would ask them (colloquial,
   paraphrased); each answer is named by heading path + a distinctive substring, so labels survive
   changes to the splitter. Every question has a fixed `split`: dev (tuning) or test (reporting).
   The domain dictionary and synonym lists were committed before the questions were written. The
-  English–Chinese glossary (`models/search/data/glossary_en_zh.txt`, {glossary} entries) came later (issue #5):
+  English–Chinese glossary (`models/policies/search/data/glossary_en_zh.txt`, {glossary} entries) came later (issue #5):
   it was written heading by heading from the seed text's vocabulary and general e-government knowledge,
   without reading the questions, and committed before it was first evaluated.
 - Metrics over answerable questions: P@1 (the first hit answers), MRR (first answer within 10),
@@ -237,7 +237,7 @@ are matched longest first, never overlapping (case, simple plurals, hyphens and 
 folded, so "e-government" is one phrase, not "government"), and each phrase brings in its Chinese
 renderings. Chinese queries go through exactly the same code as before.
 
-- **bm25**: BM25 (k1 1.2, b 0.75) over terms from `models.search.analysis` (jieba with the domain
+- **bm25**: BM25 (k1 1.2, b 0.75) over terms from `models.policies.search.analysis` (jieba with the domain
   dictionary, stop words, full-width folding; query-time synonyms at weight 0.5). An English query also
   gets the Chinese terms of all renderings of its glossary phrases at weight 0.8; its typed English words
   keep weight 1 but match nothing in a Chinese passage. Abstains when no passage holds half the query's
@@ -317,7 +317,7 @@ both languages.
 
 Abstention: a question is off-topic when no passage holds half of its own term weight and its best
 passage is not clearly closer (margin {margin}) than the closest of a fixed list of everyday off-topic
-reference texts (`models/search/data/off_topic.txt`: entertainment, sport, food, shopping, ...). The margin
+reference texts (`models/policies/search/data/off_topic.txt`: entertainment, sport, food, shopping, ...). The margin
 is the midpoint, on the dev split, between the highest off-topic and the lowest answerable question; it
 was -0.036 before cross-language retrieval and was re-set by the same rule when translated English queries
 started being embedded with their Chinese renderings.

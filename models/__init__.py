@@ -1,12 +1,12 @@
 """Domain models and rules. Never imports Flask: the API, the CLI, workers and tests call it directly."""
 
+from models.accounts.user import AuthSession, Department, Role, User
 from models.base import Base
-from models.case import Attachment, Case, CaseEvent, CaseNumberCounter, IdempotencyRecord
+from models.cases.case import Attachment, Case, CaseEvent, CaseNumberCounter, IdempotencyRecord
+from models.catalogue.service import Service, ServiceVersion
 from models.notification import Broadcast, Delivery, Device, Notification
-from models.policy import Policy, PolicyPassage, SearchGeneration
+from models.policies.policy import Policy, PolicyPassage, SearchGeneration
 from models.rating import Rating, Rectification
-from models.service import Service, ServiceVersion
-from models.user import AuthSession, Department, Role, User
 
 __all__ = [
     "Attachment",

@@ -1,6 +1,10 @@
-"""Engine and session factory, usable without Flask (CLI, workers, tests)."""
+"""Engine, session factory and the unit of work (``@transactional``), usable without Flask (CLI, workers, tests)."""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -48,3 +52,35 @@ def writer(engine: Engine) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+_IN_UNIT = "yiwang_unit_of_work"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def transactional(function: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
+    """Make a domain service function ``f(session, ...)`` one unit of work (the rule: docs/architecture.md).
+
+    It commits when the function returns and rolls back when it raises, so neither the resource that
+    calls it nor the function itself commits. Called from another transactional function, it joins the
+    caller's unit: only the outermost commits (``run_once`` wrapping ``perform_action`` is one transaction).
+    So does a call inside the caller's own savepoint (``session.begin_nested()``), which the caller ends.
+    """
+
+    @functools.wraps(function)
+    def unit_of_work(session: Session, *args: P.args, **kwargs: P.kwargs) -> R:
+        if session.info.get(_IN_UNIT) or session.in_nested_transaction():
+            return function(session, *args, **kwargs)
+        session.info[_IN_UNIT] = True
+        try:
+            result = function(session, *args, **kwargs)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.info.pop(_IN_UNIT, None)
+
+    return unit_of_work

@@ -13,16 +13,17 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.accounts import create_user
+from models.accounts.accounts import create_user
+from models.accounts.identity import IdentityVault, PasswordPolicy
+from models.accounts.user import Department, Role, User
 from models.base import utcnow
-from models.case import Case
-from models.casework import perform_action, submit_case
-from models.deadlines import WorkingCalendar
-from models.identity import IdentityVault, PasswordPolicy
-from models.policy import import_policy_file
+from models.cases.case import Case
+from models.cases.casework import perform_action, submit_case
+from models.cases.deadlines import WorkingCalendar
+from models.catalogue.service import Service, create_service, fetch_service, update_service
+from models.db import transactional
+from models.policies.policy import import_policy_file
 from models.rating import rate_case
-from models.service import Service, create_service, fetch_service, update_service
-from models.user import Department, Role, User
 
 DATA = Path(__file__).parent / "demo_data"
 
@@ -113,6 +114,7 @@ def seed_cases(session: Session, users: dict[str, User], calendar: WorkingCalend
     return len(spec)
 
 
+@transactional
 def seed_demo(session: Session, *, passwords: PasswordPolicy, vault: IdentityVault,
               calendar: WorkingCalendar) -> dict[str, int]:
     catalogue = load_catalogue()
@@ -121,7 +123,6 @@ def seed_demo(session: Session, *, passwords: PasswordPolicy, vault: IdentityVau
     users = seed_accounts(session, passwords, vault)
     report["cases created"] = seed_cases(session, users, calendar)
     report["policies created"] = seed_policies(session)
-    session.commit()
     return report
 
 

@@ -7,9 +7,29 @@ and formats it afterwards, so one catalogue serves every error.
 from __future__ import annotations
 
 
-def N_(message: str) -> str:
+class Message(str):
+    """A text formatted from a msgid template that keeps the template and its values, so the API translates
+    the template and fills the values in again (a validator's "Use a number from 1 to 100.")."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, params: dict) -> Message:
+        message = super().__new__(cls, str.format(template, **params))
+        message.template, message.params = str(template), params
+        return message
+
+
+class Template(str):
+    """A msgid with ``{placeholders}``; formatting it (as marshmallow's validators do) gives a ``Message``."""
+
+    def format(self, *args, **params) -> Message:
+        return Message(self, params)
+
+
+def N_(message: str) -> Template:
     """Mark a message for translation without translating it here (models never import Flask)."""
-    return message
+    return Template(message)
 
 
 class DomainError(Exception):
@@ -82,12 +102,17 @@ class PayloadTooLarge(DomainError):
     status = 413
     type = "payload-too-large"
     title = N_("Too large")
-    message = N_("The file is larger than the limit of {limit} MB.")
+    message = N_("The request body is too large.")
 
 
 class UnsupportedMediaType(DomainError):
     status = 415
     type = "unsupported-media-type"
+    title = N_("Unsupported media type")
+    message = N_("Send the body in a supported format.")
+
+
+class UnsupportedFileType(UnsupportedMediaType):
     title = N_("Unsupported file type")
     message = N_("Only JPEG, PNG and PDF files are accepted.")
 

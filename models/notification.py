@@ -15,13 +15,13 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, Select, String, Text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models.accounts.user import User
 from models.base import Base, JSONType, UTCDateTime, utcnow
+from models.db import transactional
 from models.errors import N_, NotFound
-from models.user import User
 
 PLATFORMS = ("android", "ios", "web")
 TOKEN_KINDS = ("fcm_token", "fid")
-LANGUAGES = ("zh", "en")
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -146,6 +146,7 @@ def region_topic(region: str, language: str) -> str:
     return f"region-{region}" if language == "zh" else f"region-{region}-{language}"
 
 
+@transactional
 def register_device(session: Session, user: User, *, token: str, platform: str, language: str,
                     token_kind: str = "fcm_token", app_version: str | None = None, region: str | None = None,
                     now: dt.datetime | None = None) -> tuple[Device, bool]:
@@ -184,6 +185,7 @@ def register_device(session: Session, user: User, *, token: str, platform: str, 
     return device, created
 
 
+@transactional
 def remove_device(session: Session, user: User, token: str) -> Device:
     """Forget the user's device (signing out of the app); its undelivered pushes are cancelled."""
     device = session.scalar(select(Device).where(Device.token == token, Device.user_id == user.id))
@@ -225,6 +227,7 @@ def unread_count(session: Session, user: User) -> int:
                           .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
 
 
+@transactional
 def mark_read(session: Session, user: User, notification_id: int, now: dt.datetime | None = None) -> Notification:
     """Mark one of the user's messages read (again: no change); someone else's answers 404."""
     notification = session.get(Notification, notification_id)
@@ -236,6 +239,7 @@ def mark_read(session: Session, user: User, notification_id: int, now: dt.dateti
     return notification
 
 
+@transactional
 def mark_all_read(session: Session, user: User, now: dt.datetime | None = None) -> int:
     """Mark every unread message of the user read; returns how many were unread."""
     result = session.execute(update(Notification)

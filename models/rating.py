@@ -13,13 +13,14 @@ from sqlalchemy import Date, ForeignKey, Integer, Select, String, Text, UniqueCo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models.accounts.user import Role, User
 from models.base import Base, UTCDateTime, utcnow
-from models.case import Case
-from models.deadlines import WorkingCalendar
+from models.cases.case import Case
+from models.cases.deadlines import WorkingCalendar
+from models.cases.workflow import DECIDED_STATUSES, Status
+from models.catalogue.service import Service
+from models.db import transactional
 from models.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
-from models.service import Service
-from models.user import Role, User
-from models.workflow import Status
 
 LEVELS: dict[int, dict[str, str]] = {
     5: {"zh": "非常满意", "en": "Very satisfied"},
@@ -34,7 +35,6 @@ INDICATORS: dict[str, dict[str, str]] = {
     "convenience": {"zh": "办事便捷度", "en": "Convenience"},
     "platform_usability": {"zh": "平台操作性", "en": "Ease of use of the platform"},
 }
-RATABLE_STATUSES = frozenset({Status.APPROVED, Status.REJECTED, Status.NOT_ACCEPTED})
 RECTIFICATION_LEVELS = frozenset({1, 2})
 RECTIFICATION_WORKING_DAYS = 15
 COMMENT_MAX = 500
@@ -93,10 +93,9 @@ def rating_of(session: Session, case: Case) -> Rating | None:
     return session.scalar(select(Rating).where(Rating.case_id == case.id))
 
 
-def can_rate(session: Session, case: Case, user: User) -> bool:
-    return (
-        user.id == case.applicant_id and Status(case.status) in RATABLE_STATUSES and rating_of(session, case) is None
-    )
+def can_rate(case: Case, user: User, rating: Rating | None) -> bool:
+    """Whether ``user`` may rate ``case`` now, given its ``rating`` (``rating_of``), if any."""
+    return user.id == case.applicant_id and Status(case.status) in DECIDED_STATUSES and rating is None
 
 
 def _check_scores(level, indicators: dict | None) -> dict[str, int]:
@@ -118,6 +117,7 @@ def _is_score(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
 
 
+@transactional
 def rate_case(
     session: Session,
     case: Case,
@@ -132,7 +132,7 @@ def rate_case(
     """Record the applicant's one rating of a decided case; a poor one opens a rectification."""
     if case.applicant_id != applicant.id:
         raise NotFound(N_("There is no case with the number '{case_no}'."), case_no=case.case_no)
-    if Status(case.status) not in RATABLE_STATUSES:
+    if Status(case.status) not in DECIDED_STATUSES:
         raise Conflict(N_("A case can be rated once the department has decided it."))
     indicators = _check_scores(level, indicators)
     comment = (comment or "").strip()
@@ -180,6 +180,7 @@ def rectifications_query(user: User, status: str = "open") -> Select:
     return stmt
 
 
+@transactional
 def close_rectification(
     session: Session, item: Rectification, supervisor: User, *, reply: str, now: dt.datetime | None = None
 ) -> Rectification:

@@ -1,5 +1,7 @@
-"""Notifications (消息通知): message templates, push senders (FCM, log) and, later, the outbox and dispatcher.
+"""Notifications (消息通知): the outbox, message templates, push senders (FCM, log), the dispatcher and workers.
 
-The FCM edge needs no database: ``senders.build_sender(settings)`` gives a sender, ``templates.render``
-the texts. Only ``fcm_adapter`` touches firebase-admin internals.
+A step that concerns someone calls ``outbox.notify`` inside the step's own transaction; the dispatcher
+(a thread in the API, ``runtime``, or Celery workers, ``worker``) claims the deliveries and sends them
+through ``senders.build_sender(settings)``. Only ``fcm_adapter`` touches firebase-admin internals. Nothing
+here imports the HTTP app (``api``).
 """

@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.case import Case
-from models.casework import case_deadline
-from models.deadlines import WorkingCalendar
+from models.accounts.user import Role, User
+from models.cases.case import Case
+from models.cases.casework import case_deadline
+from models.cases.deadlines import WorkingCalendar
+from models.cases.workflow import RUNNING_STATUSES
+from models.db import transactional
 from models.notification import Notification
-from models.office import RUNNING_STATUSES
-from models.user import Role, User
 from notifications.outbox import WARNING_TTL_SECONDS, local_date, notify
 
 DUE_SOON_WORKING_DAYS = 1
@@ -33,8 +34,9 @@ class ScanReport:
     already_warned: int = 0
 
 
+@transactional
 def scan_deadlines(session: Session, calendar: WorkingCalendar, today: dt.date) -> ScanReport:
-    """Warn about today's due-soon and overdue cases (``today`` in the calendar's time zone); commits."""
+    """Warn about today's due-soon and overdue cases (``today`` in the calendar's time zone), in one unit of work."""
     now = dt.datetime.combine(today, dt.time(12), calendar.tz)
     horizon = calendar.add_working_days(today, DUE_SOON_WORKING_DAYS + 1)
     cases = session.scalars(
@@ -56,7 +58,6 @@ def scan_deadlines(session: Session, calendar: WorkingCalendar, today: dt.date) 
                 counts[kind] += 1
             else:
                 counts["already_warned"] += 1
-    session.commit()
     return ScanReport(**counts)
 
 

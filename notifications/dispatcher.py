@@ -23,7 +23,7 @@ import socket
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import utcnow
+from models.db import transactional
 from models.notification import (
     OPEN_DELIVERY_STATUSES,
     Delivery,
@@ -38,6 +39,7 @@ from models.notification import (
     Device,
     deactivate_devices,
 )
+from models.settings import Settings
 from notifications.fcm_adapter import SEND_EACH_LIMIT
 from notifications.senders import Outcome, PushMessage, Sender, SendResult, TokenKind, TopicResult
 
@@ -53,15 +55,13 @@ _DEAD_TOPIC_REASONS = {"UNREGISTERED", "INVALID_ARGUMENT"}
 class RetryPolicy:
     """When to try again: ``backoff_base`` × 2^(attempt−1) capped at ``backoff_max``, half of it random."""
 
-    max_attempts: int = 10
-    backoff_base: float = 10.0  # FCM asks for at least 10 s before retrying
-    backoff_max: float = 3600.0
+    max_attempts: int = Settings.NOTIFY_MAX_ATTEMPTS
+    backoff_base: float = Settings.NOTIFY_BACKOFF_BASE  # FCM asks for at least 10 s before retrying
+    backoff_max: float = Settings.NOTIFY_BACKOFF_MAX
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> RetryPolicy:
-        return cls(int(settings.get("NOTIFY_MAX_ATTEMPTS", cls.max_attempts)),
-                   float(settings.get("NOTIFY_BACKOFF_BASE", cls.backoff_base)),
-                   float(settings.get("NOTIFY_BACKOFF_MAX", cls.backoff_max)))
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(settings.NOTIFY_MAX_ATTEMPTS, settings.NOTIFY_BACKOFF_BASE, settings.NOTIFY_BACKOFF_MAX)
 
     def delay(self, attempts: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds before the next attempt after ``attempts`` failed ones; jitter spreads a recovering crowd."""
@@ -90,7 +90,7 @@ class Dispatcher:
     """Sends due deliveries in batches; safe to run in several threads and processes at once."""
 
     def __init__(self, sessions: sessionmaker[Session], sender: Sender, *, policy: RetryPolicy | None = None,
-                 batch_size: int = SEND_EACH_LIMIT, lease_seconds: float = 300.0,
+                 batch_size: int = Settings.NOTIFY_BATCH_SIZE, lease_seconds: float = Settings.NOTIFY_LEASE_SECONDS,
                  clock: Callable[[], dt.datetime] = utcnow, rng: random.Random | None = None) -> None:
         if not 1 <= batch_size <= SEND_EACH_LIMIT:
             raise ValueError(f"batch_size must be within 1..{SEND_EACH_LIMIT}")
@@ -100,11 +100,10 @@ class Dispatcher:
         self.clock, self.rng = clock, rng or random.Random()
 
     @classmethod
-    def from_settings(cls, sessions: sessionmaker[Session], sender: Sender, settings: Mapping[str, Any],
+    def from_settings(cls, sessions: sessionmaker[Session], sender: Sender, settings: Settings,
                       **kwargs: Any) -> Dispatcher:
         return cls(sessions, sender, policy=RetryPolicy.from_settings(settings),
-                   batch_size=int(settings.get("NOTIFY_BATCH_SIZE", SEND_EACH_LIMIT)),
-                   lease_seconds=float(settings.get("NOTIFY_LEASE_SECONDS", 300)), **kwargs)
+                   batch_size=settings.NOTIFY_BATCH_SIZE, lease_seconds=settings.NOTIFY_LEASE_SECONDS, **kwargs)
 
     # -- sending -----------------------------------------------------------------------------------
     def run_once(self) -> int:
@@ -205,7 +204,7 @@ class Dispatcher:
 
     def sync_topics(self, limit: int = 1000) -> int:
         """Bring active devices' FCM topic subscriptions in line with their region; returns devices synced."""
-        with self.sessions() as session, session.begin():
+        with self.sessions() as session:
             devices = session.scalars(select(Device).where(Device.active.is_(True), _topic_out_of_sync())
                                       .order_by(Device.id).limit(limit)).all()
             return sync_device_topics(session, self.sender, devices)
@@ -217,6 +216,7 @@ def _topic_out_of_sync():
                                                    Device.topic != Device.subscribed_topic)))
 
 
+@transactional
 def sync_device_topics(session: Session, sender: Sender, devices: Sequence[Device]) -> int:
     """Unsubscribe ``devices`` from their old region topic and subscribe them to the new one (in ``session``).
 

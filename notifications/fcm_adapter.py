@@ -21,7 +21,6 @@ import inspect
 import json
 import os
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 import firebase_admin
@@ -31,8 +30,8 @@ from firebase_admin import credentials, messaging
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-DEFAULT_BASE_URL = "https://fcm.googleapis.com"
-DEFAULT_HTTP_TIMEOUT = 10.0
+from models.settings import Settings
+
 SEND_EACH_LIMIT = 500  # messages per send_each call, and its thread pool size
 
 
@@ -96,30 +95,30 @@ def _uses(function: Any, text: str) -> bool:
         return True
 
 
-def initialize_fcm_app(settings: Mapping[str, Any], name: str | None = None) -> firebase_admin.App:
+def initialize_fcm_app(settings: Settings, name: str | None = None) -> firebase_admin.App:
     """A new named firebase App for FCM, configured from ``settings``; delete it with ``delete_app``.
 
     Settings: ``FCM_PROJECT_ID``; ``FCM_STATIC_TOKEN`` or ``GOOGLE_APPLICATION_CREDENTIALS`` (a
     service-account key file; without either, Google's application default credentials, e.g. on GCP);
     ``FCM_BASE_URL``; ``FCM_HTTP_TIMEOUT`` (seconds).
     """
-    options: dict[str, Any] = {"httpTimeout": float(settings.get("FCM_HTTP_TIMEOUT") or DEFAULT_HTTP_TIMEOUT)}
-    if settings.get("FCM_PROJECT_ID"):
-        options["projectId"] = settings["FCM_PROJECT_ID"]
+    options: dict[str, Any] = {"httpTimeout": settings.FCM_HTTP_TIMEOUT}
+    if settings.FCM_PROJECT_ID:
+        options["projectId"] = settings.FCM_PROJECT_ID
     app = firebase_admin.initialize_app(_credential(settings), options, name or f"yiwang-fcm-{uuid.uuid4().hex}")
     try:
-        _point_at(app, (settings.get("FCM_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"))
+        _point_at(app, settings.FCM_BASE_URL.rstrip("/"))
     except Exception:
         firebase_admin.delete_app(app)
         raise
     return app
 
 
-def _credential(settings: Mapping[str, Any]) -> Any:
-    if settings.get("FCM_STATIC_TOKEN"):
-        return StaticTokenCredentials(settings["FCM_STATIC_TOKEN"])
-    if settings.get("GOOGLE_APPLICATION_CREDENTIALS"):
-        return credentials.Certificate(settings["GOOGLE_APPLICATION_CREDENTIALS"])
+def _credential(settings: Settings) -> Any:
+    if settings.FCM_STATIC_TOKEN:
+        return StaticTokenCredentials(settings.FCM_STATIC_TOKEN)
+    if settings.GOOGLE_APPLICATION_CREDENTIALS:
+        return credentials.Certificate(settings.GOOGLE_APPLICATION_CREDENTIALS)
     return credentials.ApplicationDefault()
 
 

@@ -23,11 +23,13 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from models.case import Case, CaseEvent
+from models.accounts.user import User
+from models.cases.case import Case, CaseEvent
+from models.db import transactional
+from models.languages import DEFAULT_LANGUAGE, LANGUAGES
 from models.notification import Broadcast, Delivery, Device, Notification, region_topic
 from models.rating import Rectification
-from models.user import User
-from notifications.templates import LANGUAGES, render
+from notifications.templates import render
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ def notify(session: Session, user: User, event_name: str, *, case_no: str | None
     return notification
 
 
+@transactional
 def create_broadcast(session: Session, admin: User | None, *, region: str, title: Mapping[str, str],
                      body: Mapping[str, str]) -> Broadcast:
     """Store an emergency notice and queue one urgent topic message per language for the region."""
@@ -100,7 +103,7 @@ def remove_wake_hook(hook: Callable[[], None]) -> None:
 
 
 def _language(language: str | None) -> str:
-    return language if language in LANGUAGES else LANGUAGES[0]
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _localized(context: Mapping[str, Any], language: str) -> dict[str, Any]:

@@ -16,11 +16,11 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from models.base import utcnow
-from models.deadlines import WorkingCalendar
+from models.cases.deadlines import WorkingCalendar
+from models.settings import Settings
 from notifications import outbox
 from notifications.deadlines import scan_deadlines
 from notifications.dispatcher import Dispatcher
@@ -28,26 +28,13 @@ from notifications.senders import build_sender
 
 log = logging.getLogger(__name__)
 
-MODES = ("embedded", "celery", "off")
 SWEEP_SECONDS = 60.0  # stuck deliveries and topic subscriptions
-
-
-def dispatcher_mode(settings: Mapping[str, Any]) -> str:
-    mode = settings.get("DISPATCHER") or ("off" if settings.get("APP_ENV") == "test" else "embedded")
-    if mode not in MODES:
-        raise ValueError(f"DISPATCHER must be one of {', '.join(MODES)}, not {mode!r}")
-    return mode
-
-
-def scan_time(settings: Mapping[str, Any]) -> dt.time:
-    """``DEADLINE_SCAN_AT`` (local HH:MM, default 08:30): when the daily deadline scan runs."""
-    return dt.time.fromisoformat(settings.get("DEADLINE_SCAN_AT") or "08:30")
 
 
 class EmbeddedDispatcher:
     """A daemon thread that sends deliveries, sweeps stuck ones and runs the daily deadline scan."""
 
-    def __init__(self, dispatcher: Dispatcher, *, poll_seconds: float = 2.0, sweep_seconds: float = SWEEP_SECONDS,
+    def __init__(self, dispatcher: Dispatcher, *, poll_seconds: float = Settings.NOTIFY_POLL_SECONDS, sweep_seconds: float = SWEEP_SECONDS,
                  calendar: WorkingCalendar | None = None, scan_at: dt.time | None = None) -> None:
         self.dispatcher = dispatcher
         self.poll_seconds, self.sweep_seconds = poll_seconds, sweep_seconds
@@ -109,15 +96,15 @@ class EmbeddedDispatcher:
 
 
 def init_app(app: Any) -> None:
-    """Set up notifications for a Flask app (only its ``config``, ``extensions`` and hooks are used)."""
-    settings = app.config
+    """Set up notifications for a Flask app (only its ``extensions`` and hooks are used)."""
+    settings: Settings = app.extensions["yiwang.settings"]
     sender = build_sender(settings)
     app.extensions["yiwang.sender"] = sender
-    mode = dispatcher_mode(settings)
+    mode = settings.dispatcher_mode
     if mode == "embedded":
         dispatcher = Dispatcher.from_settings(app.extensions["yiwang.writer_sessions"], sender, settings)
-        embedded = EmbeddedDispatcher(dispatcher, poll_seconds=float(settings.get("NOTIFY_POLL_SECONDS", 2.0)),
-                                      calendar=app.extensions["yiwang.calendar"], scan_at=scan_time(settings))
+        embedded = EmbeddedDispatcher(dispatcher, poll_seconds=settings.NOTIFY_POLL_SECONDS,
+                                      calendar=app.extensions["yiwang.calendar"], scan_at=settings.DEADLINE_SCAN_AT)
         app.extensions["yiwang.dispatcher"] = embedded
         outbox.add_wake_hook(embedded.wake)
         atexit.register(embedded.stop)

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import firebase_admin
 from firebase_admin import exceptions, messaging
 
+from models.settings import Settings
 from notifications import fcm_adapter
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ class FcmSender:
         self._app = app
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> FcmSender:
+    def from_settings(cls, settings: Settings) -> FcmSender:
         return cls(fcm_adapter.initialize_fcm_app(settings))
 
     def send_batch(self, messages: Sequence[PushMessage]) -> list[SendResult]:
@@ -299,9 +300,9 @@ def _retry_after(error: exceptions.FirebaseError) -> float | None:
         return None
 
 
-def build_sender(settings: Mapping[str, Any]) -> Sender:
+def build_sender(settings: Settings) -> Sender:
     """The sender ``NOTIFY_BACKEND`` names: ``log`` (default) or ``fcm``. Build it once per process."""
-    backend = settings.get("NOTIFY_BACKEND") or "log"
+    backend = settings.NOTIFY_BACKEND
     if backend == "log":
         return LogSender()
     if backend == "fcm":

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from string import Formatter
 from typing import Any
 
+from models.languages import DEFAULT_LANGUAGE, LANGUAGES
 from notifications.senders import MAX_PAYLOAD_BYTES, MAX_TOPIC_PAYLOAD_BYTES, payload_size
 
-LANGUAGES = ("zh", "en")
-FALLBACK_LANGUAGE = "zh"
 ELLIPSIS = "…"
 TITLE_MAX_CHARS = 60
 FIELD_MAX_CHARS = {"service": 40, "reason": 200, "missing": 200, "reply": 200, "due_date": 20, "case_no": 40}
@@ -152,7 +151,7 @@ def _render_broadcast(context: Mapping[str, Any]) -> RenderedMessage:
 
 def _language(language: str | None) -> str:
     primary = (language or "").replace("_", "-").split("-")[0].lower()
-    return primary if primary in LANGUAGES else FALLBACK_LANGUAGE
+    return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _fields(text: str) -> set[str]:

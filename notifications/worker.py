@@ -7,7 +7,8 @@ Tasks: ``notifications.deliver_due`` sends everything due (the API queues one af
 queued deliveries; beat every ``NOTIFY_POLL_SECONDS`` × 5 for retries); ``notifications.recover_stuck_deliveries``
 and ``notifications.sync_topic_subscriptions`` every minute; ``notifications.scan_deadlines`` daily at
 ``DEADLINE_SCAN_AT`` local time. Several workers share the load: claims use ``FOR UPDATE SKIP LOCKED``.
-Settings come from the same environment variables as the API (``api.config``).
+Settings come from the same environment variables as the API (``models.settings``); the worker never
+imports the HTTP app (``api``).
 """
 
 from __future__ import annotations
@@ -20,31 +21,30 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 
-from api.config import load_config
 from models.base import utcnow
+from models.cases.deadlines import WorkingCalendar
 from models.db import make_engine, make_session_factory, writer
-from models.deadlines import WorkingCalendar
+from models.settings import load_settings
 from notifications import outbox  # noqa: F401  (installs the outbox on this process's sessions)
 from notifications.deadlines import scan_deadlines
 from notifications.dispatcher import Dispatcher
-from notifications.runtime import scan_time
 from notifications.senders import build_sender
 
 DRAIN_SECONDS = 60.0  # one task's share of the queue before it hands over to a fresh task
 
-settings = load_config()
-_scan_at = scan_time(settings)
+settings = load_settings()
+_scan_at = settings.DEADLINE_SCAN_AT
 celery_app = Celery("yiwang")
 celery_app.conf.update(
-    broker_url=settings["CELERY_BROKER_URL"],
+    broker_url=settings.CELERY_BROKER_URL,
     broker_connection_retry_on_startup=True,
-    task_default_queue=settings["CELERY_QUEUE"],
+    task_default_queue=settings.CELERY_QUEUE,
     task_ignore_result=True,
     worker_prefetch_multiplier=1,
     worker_hijack_root_logger=False,
-    timezone=settings["TIMEZONE"],
+    timezone=settings.TIMEZONE,
     beat_schedule={
-        "deliver-due": {"task": "notifications.deliver_due", "schedule": max(1.0, settings["NOTIFY_POLL_SECONDS"] * 5)},
+        "deliver-due": {"task": "notifications.deliver_due", "schedule": max(1.0, settings.NOTIFY_POLL_SECONDS * 5)},
         "recover-stuck-deliveries": {"task": "notifications.recover_stuck_deliveries", "schedule": 60.0},
         "sync-topic-subscriptions": {"task": "notifications.sync_topic_subscriptions", "schedule": 60.0},
         "scan-deadlines": {"task": "notifications.scan_deadlines",
@@ -57,11 +57,11 @@ app = celery_app  # `celery -A notifications.worker` finds it
 @cache
 def _runtime(pid: int) -> dict[str, Any]:
     """This process's engine, sender and dispatcher, built after the fork that made the process."""
-    engine = make_engine(settings["DATABASE_URL"])
+    engine = make_engine(settings.DATABASE_URL)
     sessions = make_session_factory(writer(engine))
     sender = build_sender(settings)
     return {"sessions": sessions, "dispatcher": Dispatcher.from_settings(sessions, sender, settings),
-            "calendar": WorkingCalendar(settings["TIMEZONE"])}
+            "calendar": WorkingCalendar(settings.TIMEZONE)}
 
 
 def runtime() -> dict[str, Any]:

@@ -1,9 +1,14 @@
 """Shared fixtures: one migrated database per test run (SQLite by default, PostgreSQL when
-DATABASE_URL points at it), emptied and re-seeded with the demo catalogue before each test."""
+DATABASE_URL points at it), emptied and re-seeded with the demo catalogue before each test; the fake FCM
+server with a real FcmSender pointed at it, and a dispatcher on the test database driven by a hand clock.
+
+Row and request factories are in ``tests/factories.py``; the problem+json check in ``tests/helpers.py``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -12,10 +17,13 @@ from sqlalchemy import text
 
 from api import create_app
 from models.base import Base
-from models.demo import load_catalogue, seed_departments, seed_services
+from models.demo import seed_departments, seed_services
+from models.settings import load_settings
+from notifications.dispatcher import Dispatcher, RetryPolicy
+from notifications.senders import FcmSender
+from tests.factories import CATALOGUE
 from tests.helpers import Accounts
-
-CATALOGUE = load_catalogue()
+from tests.notifications.fake_fcm import FakeFcmServer
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -78,3 +86,83 @@ def calendar(app):
 @pytest.fixture
 def accounts(app, client, session):
     return Accounts(app, client, session)
+
+
+# -- push notifications: the fake FCM and a dispatcher on it -----------------------------------------
+HTTP_TIMEOUT = 1.0  # seconds; a hang in the fake lasts longer than this
+BULK_HTTP_TIMEOUT = 60.0
+
+
+@pytest.fixture(scope="session")
+def fake_fcm_server():
+    with FakeFcmServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_fcm(fake_fcm_server):
+    """The shared fake, with no programmed answers, recorded requests or subscriptions left over."""
+    fake_fcm_server.reset()
+    yield fake_fcm_server
+    fake_fcm_server.reset()
+
+
+@pytest.fixture
+def fcm_env(fake_fcm):
+    """The environment variables that point a sender at the fake."""
+    return {
+        "NOTIFY_BACKEND": "fcm",
+        "FCM_PROJECT_ID": fake_fcm.project_id,
+        "FCM_BASE_URL": fake_fcm.url,
+        "FCM_STATIC_TOKEN": fake_fcm.access_token,
+        "FCM_HTTP_TIMEOUT": HTTP_TIMEOUT,
+    }
+
+
+@pytest.fixture
+def fcm_settings(fcm_env):
+    return load_settings(fcm_env)
+
+
+@pytest.fixture
+def fcm_sender(fcm_settings):
+    sender = FcmSender.from_settings(fcm_settings)
+    yield sender
+    sender.close()
+
+
+@pytest.fixture
+def bulk_sender(fcm_settings):
+    """For tests about batching and connection reuse, not timeouts: 500 requests in flight on a busy 2-core
+    machine can take longer than the 1 s timeout that the timeout tests rely on."""
+    sender = FcmSender.from_settings(fcm_settings.replace(FCM_HTTP_TIMEOUT=BULK_HTTP_TIMEOUT))
+    yield sender
+    sender.close()
+
+
+class FakeClock:
+    """The dispatcher's clock, moved by hand so that backoff tests never wait for real time.
+
+    It starts a minute ahead of real time, so everything a test queues while setting up is already due.
+    """
+
+    def __init__(self):
+        self.now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def dispatcher(app, session, fcm_sender, clock):
+    """A dispatcher on the test database sending through the real SDK to the fake FCM, on a hand clock."""
+    return Dispatcher(app.extensions["yiwang.writer_sessions"], fcm_sender, clock=clock, rng=random.Random(7),
+                      policy=RetryPolicy(max_attempts=4, backoff_base=10.0, backoff_max=600.0))

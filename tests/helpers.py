@@ -19,8 +19,8 @@ class Accounts:
     def create(self, role: str = "citizen", department: str | None = None, **extra):
         from sqlalchemy import select
 
-        from models.accounts import create_user
-        from models.user import Department, Role
+        from models.accounts.accounts import create_user
+        from models.accounts.user import Department, Role
 
         dept = None
         if department:

@@ -12,9 +12,9 @@ from api.extensions import limiter
 from api.restx import load_body, model
 from api.schemas.account import LoginSchema, RegisterSchema, TokensSchema
 from api.schemas.common import ProblemSchema
-from models.accounts import authenticate, create_user, open_session, revoke_session, rotate_session
+from models.accounts.accounts import authenticate, register, revoke_session, rotate_session, sign_in
+from models.accounts.user import AuthSession, User
 from models.errors import N_, Unauthorized
-from models.user import AuthSession
 
 ns = Namespace("auth", description="Accounts and sign-in (登录注册)")
 
@@ -29,13 +29,9 @@ class BadCredentials(Unauthorized):
     message = N_("The mobile number or the password is wrong.")
 
 
-def _sign_in(user) -> dict:
-    session = db()
-    placeholder = open_session(session, user, refresh_jti="pending", user_agent=request.user_agent.string)
-    tokens = issue_tokens(user, placeholder)
-    placeholder.refresh_jti = new_refresh_jti(tokens)
-    session.commit()
-    return {**tokens, "user": user}
+def _tokens(user: User, auth_session: AuthSession) -> tuple[dict, str]:
+    tokens = issue_tokens(user, auth_session)
+    return tokens, new_refresh_jti(tokens)
 
 
 @ns.route("/register")
@@ -48,9 +44,10 @@ class Register(Resource):
     @ns.response(422, "Invalid input", model(ProblemSchema))
     def post(self):
         data = load_body(RegisterSchema())
-        user = create_user(db(), passwords(), vault(), phone=data["phone"], password=data["password"],
-                           name=data["name"], id_number=data["id_number"], language=data["language"])
-        return TokensSchema().dump(_sign_in(user)), 201
+        user, tokens = register(db(), passwords(), vault(), phone=data["phone"], password=data["password"],
+                                name=data["name"], id_number=data["id_number"], language=data["language"],
+                                user_agent=request.user_agent.string, issue_tokens=_tokens)
+        return TokensSchema().dump({**tokens, "user": user}), 201
 
 
 @ns.route("/login")
@@ -66,7 +63,8 @@ class Login(Resource):
         user = authenticate(db(), passwords(), data["phone"], data["password"])
         if user is None:
             raise BadCredentials()
-        return TokensSchema().dump(_sign_in(user))
+        tokens = sign_in(db(), user, user_agent=request.user_agent.string, issue_tokens=_tokens)
+        return TokensSchema().dump({**tokens, "user": user})
 
 
 def _presented_session(*, allow_access: bool = False) -> AuthSession:
@@ -92,7 +90,6 @@ class Refresh(Resource):
         user = signed_in_user(refresh=True)
         tokens = issue_tokens(user, auth_session)
         rotated = rotate_session(db(), auth_session, token_claims()["jti"], new_refresh_jti(tokens))
-        db().commit()
         if not rotated:
             raise Unauthorized(N_("This sign-in has ended. Sign in again."))
         return TokensSchema().dump({**tokens, "user": user})
@@ -104,7 +101,6 @@ class Logout(Resource):
             "stop working.")
     @ns.response(204, "Signed out")
     def post(self):
-        revoke_session(_presented_session(allow_access=True))
-        db().commit()
+        revoke_session(db(), _presented_session(allow_access=True))
         return "", 204
 

@@ -65,7 +65,6 @@ class SendBroadcast(Resource):
         data = load_body(BroadcastCreateSchema())
         session = db()
         broadcast = create_broadcast(session, signed_in_user(), **data)
-        session.commit()
         return AdminBroadcastSchema().dump(broadcast), 201
 
 

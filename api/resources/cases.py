@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import current_app, request, send_file
 from flask_restx import Namespace, Resource
-from sqlalchemy import select
 
+from api.attachments import send_attachment, store_upload, uploaded_file
 from api.auth import citizen_only, signed_in_user
 from api.conditional import expose_version, idempotency_key, optional_version
+from api.context import calendar
 from api.database import db
 from api.restx import decode_cursor, encode_cursor, load_args, load_body, load_form, model
 from api.schemas.case import (
@@ -24,34 +22,24 @@ from api.schemas.case import (
 from api.schemas.common import ProblemSchema
 from api.schemas.rating import RatingCreateSchema, RatingSchema
 from api.views import case_detail, case_summary, rating_view
-from models.case import Attachment, Case
-from models.casework import (
-    add_attachment,
+from models.cases.case import Case
+from models.cases.casework import (
+    NEWEST_FIRST,
     fetch_own_case,
+    own_cases_query,
     perform_action,
+    resolve_material,
     resubmit_case,
     submit_case,
 )
-from models.deadlines import WorkingCalendar
-from models.errors import N_, NotFound, ValidationFailed
-from models.idempotency import request_fingerprint, run_once
-from models.pagination import SortKey, keyset_page
+from models.cases.idempotency import request_fingerprint, run_once
+from models.catalogue.service import fetch_service
+from models.errors import N_, NotFound
+from models.pagination import keyset_page
 from models.rating import rate_case, rating_of
-from models.service import fetch_service
-from models.storage import LocalStorage
-from models.workflow import FINAL_STATUSES, OPEN_STATUSES
 
 ns = Namespace("cases", description="My applications (我的办件)")
 
-NEWEST_FIRST = [SortKey(Case.submitted_at, descending=True, kind=dt.datetime), SortKey(Case.id, descending=True)]
-
-
-def calendar() -> WorkingCalendar:
-    return current_app.extensions["yiwang.calendar"]
-
-
-def storage() -> LocalStorage:
-    return current_app.extensions["yiwang.storage"]
 
 
 def detail_response(case: Case, status: int = 200, headers: dict | None = None):
@@ -71,15 +59,7 @@ class CaseList(Resource):
     @citizen_only
     def get(self):
         args = load_args(CaseListArgsSchema())
-        stmt = select(Case).where(Case.applicant_id == signed_in_user().id)
-        if args["status"] == "open":
-            stmt = stmt.where(Case.status.in_([s.value for s in OPEN_STATUSES]))
-        elif args["status"] == "closed":
-            stmt = stmt.where(Case.status.in_([s.value for s in FINAL_STATUSES]))
-        elif args["status"]:
-            stmt = stmt.where(Case.status == args["status"])
-        if args["updated_since"]:
-            stmt = stmt.where(Case.updated_at > args["updated_since"])
+        stmt = own_cases_query(signed_in_user(), status=args["status"], updated_since=args["updated_since"])
         rows, after = keyset_page(db(), stmt, NEWEST_FIRST, decode_cursor(args["cursor"]), args["limit"],
                                   lambda c: [c.submitted_at, c.id])
         page = {"items": [case_summary(c, calendar()) for c in rows], "next_cursor": encode_cursor(after)}
@@ -129,7 +109,6 @@ class CaseWithdraw(Resource):
         user = signed_in_user()
         case = fetch_own_case(db(), user, case_no)
         perform_action(db(), case, user, "withdraw", calendar=calendar(), expected_version=optional_version())
-        db().commit()
         return detail_response(case)
 
 
@@ -148,7 +127,6 @@ class CaseResubmit(Resource):
         data = load_body(ResubmitSchema())
         resubmit_case(session, case, user, form=data["form"], attachment_ids=data["attachment_ids"],
                       note=data["note"], calendar=calendar(), expected_version=optional_version())
-        session.commit()
         return detail_response(case)
 
 
@@ -176,7 +154,6 @@ class CaseRating(Resource):
         data = load_body(RatingCreateSchema())
         rating = rate_case(session, case, user, level=data["level"], indicators=data["indicators"],
                            comment=data["comment"], calendar=calendar())
-        session.commit()
         return RatingSchema().dump(rating_view(rating)), 201, {"Location": f"/api/v1/cases/{case_no}/rating"}
 
 
@@ -193,15 +170,9 @@ class CaseAttachments(Resource):
     def post(self, case_no):
         user = signed_in_user()
         case = fetch_own_case(db(), user, case_no)
-        upload = request.files.get("file")
-        if upload is None:
-            raise ValidationFailed({"file": [N_("Attach a file in the multipart field 'file'.")]})
+        upload = uploaded_file()
         material = resolve_material(case, load_form(UploadArgsSchema())["material"])
-        attachment = add_attachment(
-            db(), storage(), case, user, upload.stream, filename=upload.filename or "", material=material,
-            max_size=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
-        )
-        db().commit()
+        attachment = store_upload(db(), case, user, upload, material=material)
         return AttachmentSchema().dump(attachment), 201
 
 
@@ -211,20 +182,4 @@ class CaseAttachmentFile(Resource):
     @citizen_only
     def get(self, case_no, attachment_id):
         case = fetch_own_case(db(), signed_in_user(), case_no)
-        attachment = db().get(Attachment, attachment_id)
-        if attachment is None or attachment.case_id != case.id or attachment.visibility != "public":
-            raise NotFound()
-        return send_file(storage().open(attachment.storage_key), mimetype=attachment.content_type,
-                         download_name=attachment.filename, etag=attachment.sha256)
-
-
-def resolve_material(case: Case, given: str) -> str:
-    """A material named by its Chinese or English name or its number in the guide's list."""
-    given = given.strip()
-    if not given:
-        return ""
-    materials = case.guide.get("materials", [])
-    for number, material in enumerate(materials, start=1):
-        if given in (str(number), material["name"]["zh"], material["name"].get("en")):
-            return material["name"]["zh"]
-    raise ValidationFailed({"material": [N_("This is not one of the service's materials.")]})
+        return send_attachment(db(), case, attachment_id, internal=False)

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 
 from api.auth import signed_in, signed_in_user
+from api.context import sender
 from api.database import db
 from api.restx import load_body, model
 from api.schemas.common import ProblemSchema
 from api.schemas.notification import DeviceListSchema, DeviceRegisterSchema, DeviceSchema
 from models.notification import Device, register_device, remove_device
 from notifications.dispatcher import leave_topic, sync_device_topics
-from notifications.senders import Sender
 
 ns = Namespace("devices", description="My devices that receive push notifications (推送设备)")
-
-
-def sender() -> Sender:
-    return current_app.extensions["yiwang.sender"]
 
 
 @ns.route("")
@@ -43,9 +38,7 @@ class Devices(Resource):
         data = load_body(DeviceRegisterSchema())
         session = db()
         device, created = register_device(session, signed_in_user(), **data)
-        session.commit()
         sync_device_topics(session, sender(), [device])  # on failure the minutely sweep tries again
-        session.commit()
         return DeviceSchema().dump(device), 201 if created else 200
 
 
@@ -58,6 +51,5 @@ class OneDevice(Resource):
     def delete(self, token):
         session = db()
         device = remove_device(session, signed_in_user(), token)
-        session.commit()
         leave_topic(sender(), device.token, device.subscribed_topic)
         return "", 204

@@ -8,6 +8,7 @@ from api.auth import signed_in, signed_in_user
 from api.database import db
 from api.restx import load_body, model
 from api.schemas.account import UpdateMeSchema, UserSchema
+from models.accounts.accounts import update_profile
 
 ns = Namespace("me", description="My account (我的)")
 
@@ -23,8 +24,5 @@ class Me(Resource):
     @ns.response(200, "Updated", model(UserSchema))
     @signed_in
     def patch(self):
-        user = signed_in_user()
-        for name, value in load_body(UpdateMeSchema()).items():
-            setattr(user, name, value.strip() if isinstance(value, str) else value)
-        db().commit()
+        user = update_profile(db(), signed_in_user(), load_body(UpdateMeSchema()))
         return UserSchema().dump(user)

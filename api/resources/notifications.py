@@ -10,7 +10,12 @@ from api.auth import signed_in, signed_in_user
 from api.database import db
 from api.restx import decode_cursor, encode_cursor, load_args, model
 from api.schemas.common import ProblemSchema
-from api.schemas.notification import InboxArgsSchema, InboxSchema, NotificationSchema, ReadAllSchema
+from api.schemas.notification import (
+    InboxSchema,
+    NotificationInboxArgsSchema,
+    NotificationSchema,
+    ReadAllSchema,
+)
 from models.notification import Notification, inbox_query, mark_all_read, mark_read, unread_count
 from models.pagination import SortKey, keyset_page
 
@@ -27,7 +32,7 @@ class Inbox(Resource):
     @ns.response(200, "My messages, newest first, and how many are unread", model(InboxSchema))
     @signed_in
     def get(self):
-        args = load_args(InboxArgsSchema())
+        args = load_args(NotificationInboxArgsSchema())
         user, session = signed_in_user(), db()
         stmt = inbox_query(user, unread_only=args["unread"], created_since=args["updated_since"])
         rows, after = keyset_page(session, stmt, NEWEST_FIRST, decode_cursor(args["cursor"]), args["limit"],
@@ -45,7 +50,6 @@ class ReadOne(Resource):
     def post(self, notification_id):
         session = db()
         notification = mark_read(session, signed_in_user(), notification_id)
-        session.commit()
         return NotificationSchema().dump(notification)
 
 
@@ -56,5 +60,4 @@ class ReadAll(Resource):
     def post(self):
         session, user = db(), signed_in_user()
         marked = mark_all_read(session, user)
-        session.commit()
         return ReadAllSchema().dump({"marked": marked, "unread_count": unread_count(session, user)})

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, request, send_file
+from flask import request
 from flask_restx import Namespace, Resource
 
+from api.attachments import send_attachment, store_upload, uploaded_file
 from api.auth import roles_required, signed_in_user, staff_only
 from api.conditional import expose_version, idempotency_key, optional_version, required_version
+from api.context import calendar
 from api.database import db
 from api.restx import decode_cursor, encode_cursor, load_args, load_body, load_form, model
 from api.schemas.case import AttachmentSchema
 from api.schemas.common import ProblemSchema
 from api.schemas.office import (
-    MAX_PERIOD_DAYS,
     ActionSchema,
     AssignSchema,
-    InboxArgsSchema,
     OfficeAttachmentSchema,
     OfficeCaseDetailSchema,
     OfficeCaseListSchema,
+    OfficeInboxArgsSchema,
     OfficeUploadArgsSchema,
     RectificationCloseSchema,
     RectificationListArgsSchema,
@@ -31,30 +32,28 @@ from api.schemas.office import (
     StatsSchema,
 )
 from api.views import office_case_detail, office_case_item, rectification_view, staff_view, stats_view
+from models.accounts.user import Role, User
 from models.base import utcnow
-from models.case import Attachment, Case
-from models.casework import (
-    add_attachment,
+from models.cases.case import Case
+from models.cases.casework import (
     assign_case,
     claim_case,
     fetch_department_case,
     perform_action,
 )
-from models.deadlines import WorkingCalendar
-from models.errors import N_, NotFound, ValidationFailed
-from models.idempotency import request_fingerprint, run_once
-from models.office import (
+from models.cases.idempotency import request_fingerprint, run_once
+from models.cases.office import (
     INBOX_ORDER,
     department_staff,
     inbox_query,
     inbox_sort_values,
     office_stats,
     stats_departments,
+    stats_period,
 )
+from models.errors import N_, NotFound
 from models.pagination import SortKey, keyset_page
 from models.rating import Rectification, close_rectification, fetch_rectification, rectifications_query
-from models.storage import LocalStorage
-from models.user import Role, User
 
 ns = Namespace("office", description="Mobile office for officers and supervisors (移动办公)")
 
@@ -63,14 +62,6 @@ stats_readers = roles_required(Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 rectification_readers = roles_required(Role.SUPERVISOR, Role.ADMIN)
 RECTIFICATION_ORDER = [SortKey(Rectification.due_date, kind=dt.date), SortKey(Rectification.id)]
 IF_MATCH = {"in": "header", "type": "string", "description": 'The case\'s ETag, e.g. "v3" or "v3.1a2b"'}
-
-
-def calendar() -> WorkingCalendar:
-    return current_app.extensions["yiwang.calendar"]
-
-
-def storage() -> LocalStorage:
-    return current_app.extensions["yiwang.storage"]
 
 
 def today() -> dt.date:
@@ -100,7 +91,7 @@ class Inbox(Resource):
     @ns.response(403, "Not an officer or supervisor", model(ProblemSchema))
     @staff_only
     def get(self):
-        args = load_args(InboxArgsSchema())
+        args = load_args(OfficeInboxArgsSchema())
         user = signed_in_user()
         stmt = inbox_query(user, calendar=calendar(), today=today(), status=args["status"],
                            assigned=args["assigned"], overdue=args["overdue"], due_within=args["due_within"],
@@ -133,7 +124,6 @@ class CaseClaim(Resource):
         user, session = signed_in_user(), db()
         case = fetch_department_case(session, user, case_no)
         claim_case(session, case, user, expected_version=optional_version())
-        session.commit()
         return case_response(case)
 
 
@@ -151,7 +141,6 @@ class CaseAssign(Resource):
         data = load_body(AssignSchema())
         assign_case(session, case, user, session.get(User, data["officer_id"]),
                     expected_version=optional_version(), internal_note=data["internal_note"])
-        session.commit()
         return case_response(case)
 
 
@@ -201,15 +190,9 @@ class FieldAttachments(Resource):
     def post(self, case_no):
         user, session = signed_in_user(), db()
         case = fetch_department_case(session, user, case_no)
-        upload = request.files.get("file")
-        if upload is None:
-            raise ValidationFailed({"file": [N_("Attach a file in the multipart field 'file'.")]})
+        upload = uploaded_file()
         visibility = load_form(OfficeUploadArgsSchema())["visibility"]
-        attachment = add_attachment(
-            session, storage(), case, user, upload.stream, filename=upload.filename or "",
-            visibility=visibility, max_size=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
-        )
-        session.commit()
+        attachment = store_upload(session, case, user, upload, visibility=visibility)
         return {**AttachmentSchema().dump(attachment), "case_version": case.version}, 201
 
 
@@ -219,11 +202,7 @@ class FieldAttachmentFile(Resource):
     @staff_only
     def get(self, case_no, attachment_id):
         case = fetch_department_case(db(), signed_in_user(), case_no)
-        attachment = db().get(Attachment, attachment_id)
-        if attachment is None or attachment.case_id != case.id:
-            raise NotFound()
-        return send_file(storage().open(attachment.storage_key), mimetype=attachment.content_type,
-                         download_name=attachment.filename, etag=attachment.sha256)
+        return send_attachment(db(), case, attachment_id, internal=True)
 
 
 @ns.route("/staff")
@@ -256,17 +235,6 @@ class OfficeStats(Resource):
         return StatsSchema().dump(stats_view(rows, date_from, date_to, day))
 
 
-def stats_period(date_from: dt.date | None, date_to: dt.date | None, day: dt.date) -> tuple[dt.date, dt.date]:
-    """[from, to], by default from the first of to's month; at most MAX_PERIOD_DAYS long."""
-    date_to = date_to or day
-    date_from = date_from or date_to.replace(day=1)
-    if date_from > date_to:
-        raise ValidationFailed({"from": [N_("The start of the period must not be after its end.")]})
-    if (date_to - date_from).days >= MAX_PERIOD_DAYS:
-        raise ValidationFailed({"from": [N_("The period can be at most {days} days.").format(days=MAX_PERIOD_DAYS)]})
-    return date_from, date_to
-
-
 @ns.route("/rectifications")
 class Rectifications(Resource):
     @ns.doc(description="Rectification items (差评整改) opened by ratings of 1 or 2, earliest due first.",
@@ -294,5 +262,4 @@ class RectificationClose(Resource):
         item = fetch_rectification(session, user, item_id)
         reply = load_body(RectificationCloseSchema())["reply"]
         close_rectification(session, item, user, reply=reply)
-        session.commit()
         return RectificationSchema().dump(rectification_view(item, calendar(), today()))

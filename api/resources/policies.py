@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import current_app
 from flask_restx import Namespace, Resource
-from sqlalchemy import select
 
 from api.auth import admin_only, optional_user
+from api.context import policy_search
 from api.database import db
 from api.restx import decode_cursor, encode_cursor, load_args, load_body, model
 from api.schemas.common import ProblemSchema
@@ -21,29 +18,21 @@ from api.schemas.policy import (
     PolicySearchResultSchema,
     PolicyUpdateSchema,
 )
-from models.errors import NotFound
-from models.pagination import SortKey, keyset_page
-from models.policy import (
+from models.accounts.user import Role
+from models.pagination import keyset_page
+from models.policies.policy import (
+    NEWEST_FIRST,
     Policy,
-    PolicyStatus,
     create_policy,
     fetch_policy,
+    fetch_visible_policy,
+    policies_query,
     publish_policy,
     repeal_policy,
     update_policy,
 )
-from models.policy_search import PolicySearch
-from models.user import Role
 
 ns = Namespace("policies", description="Published policies and policy search (政务公开)")
-
-NEWEST_FIRST = [SortKey(Policy.updated_at, descending=True, kind=dt.datetime), SortKey(Policy.id, descending=True)]
-PUBLIC_STATUSES = (PolicyStatus.PUBLISHED.value, PolicyStatus.REPEALED.value)
-
-
-def policy_search() -> PolicySearch:
-    return current_app.extensions["yiwang.policy_search"]
-
 
 def _is_admin() -> bool:
     user = optional_user()
@@ -51,10 +40,7 @@ def _is_admin() -> bool:
 
 
 def _visible(policy_id: int) -> Policy:
-    policy = fetch_policy(db(), policy_id)
-    if policy.status not in PUBLIC_STATUSES and not _is_admin():
-        raise NotFound()
-    return policy
+    return fetch_visible_policy(db(), policy_id, admin=_is_admin())
 
 
 @ns.route("")
@@ -64,15 +50,8 @@ class PolicyList(Resource):
     @ns.response(200, "Policies, most recently changed first", model(PolicyListSchema))
     def get(self):
         args = load_args(PolicyListArgsSchema())
-        stmt = select(Policy)
-        if not _is_admin():
-            stmt = stmt.where(Policy.status.in_(PUBLIC_STATUSES))
-        if args["status"]:
-            stmt = stmt.where(Policy.status == args["status"])
-        if args["category"]:
-            stmt = stmt.where(Policy.category == args["category"])
-        if args["updated_since"]:
-            stmt = stmt.where(Policy.updated_at > args["updated_since"])
+        stmt = policies_query(admin=_is_admin(), status=args["status"], category=args["category"],
+                              updated_since=args["updated_since"])
         rows, after = keyset_page(db(), stmt, NEWEST_FIRST, decode_cursor(args["cursor"]), args["limit"],
                                   lambda p: [p.updated_at, p.id])
         return PolicyListSchema().dump({"items": rows, "next_cursor": encode_cursor(after)})
@@ -84,7 +63,6 @@ class PolicyList(Resource):
         data = load_body(PolicyInputSchema())
         publish = data.pop("publish")
         policy = create_policy(db(), data, publish=publish)
-        db().commit()
         return PolicyDetailSchema().dump(policy), 201
 
 
@@ -115,7 +93,6 @@ class PolicyItem(Resource):
     @admin_only
     def put(self, policy_id):
         policy = update_policy(db(), fetch_policy(db(), policy_id), load_body(PolicyUpdateSchema()))
-        db().commit()
         return PolicyDetailSchema().dump(policy)
 
 
@@ -125,7 +102,6 @@ class PolicyPublish(Resource):
     @admin_only
     def post(self, policy_id):
         policy = publish_policy(db(), fetch_policy(db(), policy_id))
-        db().commit()
         return PolicyDetailSchema().dump(policy)
 
 
@@ -135,5 +111,4 @@ class PolicyRepeal(Resource):
     @admin_only
     def post(self, policy_id):
         policy = repeal_policy(db(), fetch_policy(db(), policy_id))
-        db().commit()
         return PolicyDetailSchema().dump(policy)

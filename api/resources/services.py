@@ -19,11 +19,9 @@ from api.schemas.service import (
     ServiceListSchema,
 )
 from api.views import ratings_summary_view, service_detail, service_summary
-from models.catalogue_search import rank_services
-from models.forms import validate_form
-from models.pagination import BadCursor, SortKey, keyset_page
-from models.rating import ratings_summary
-from models.service import (
+from models.cases.forms import validate_form
+from models.catalogue.catalogue_search import rank_services
+from models.catalogue.service import (
     Service,
     catalogue_query,
     create_service,
@@ -31,6 +29,8 @@ from models.service import (
     set_service_active,
     update_service,
 )
+from models.pagination import BadCursor, SortKey, keyset_page
+from models.rating import ratings_summary
 
 ns = Namespace("services", description="Service catalogue (办事指南)")
 
@@ -73,7 +73,6 @@ class ServiceList(Resource):
     def post(self):
         guide = GuideSchema().dump(load_body(GuideSchema()))
         service = create_service(db(), guide)
-        db().commit()
         return ServiceDetailSchema().dump(service_detail(service)), 201
 
 
@@ -92,7 +91,6 @@ class ServiceItem(Resource):
     def put(self, code):
         guide = GuideSchema().dump(load_body(GuideSchema()))
         service = update_service(db(), fetch_service(db(), code, active_only=False), guide)
-        db().commit()
         return ServiceDetailSchema().dump(service_detail(service))
 
 
@@ -112,7 +110,6 @@ class ServiceActive(Resource):
     def put(self, code):
         active = load_body(ActiveSchema())["active"]
         service = set_service_active(db(), fetch_service(db(), code, active_only=False), active)
-        db().commit()
         return ServiceDetailSchema().dump(service_detail(service))
 
 

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from api.i18n import language as current_language
 from api.schemas.common import REQUIRED, text
 from models.errors import N_
+from models.languages import localize
 
 
 class RegisterSchema(Schema):
@@ -39,8 +40,7 @@ class UserSchema(Schema):
     def _department(self, user):
         if user.department is None:
             return None
-        lang = current_language()
-        return {"code": user.department.code, "name": user.department.name.get(lang) or user.department.name["zh"]}
+        return {"code": user.department.code, "name": localize(user.department.name, current_language())}
 
 
 class TokensSchema(Schema):

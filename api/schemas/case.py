@@ -6,8 +6,8 @@ from marshmallow import Schema, fields, validate
 
 from api.schemas.common import REQUIRED, ListArgsSchema, text
 from api.schemas.rating import RatingSchema
+from models.cases.workflow import Status
 from models.errors import N_
-from models.workflow import Status
 
 STATUS_FILTERS = [s.value for s in Status] + ["open", "closed"]
 

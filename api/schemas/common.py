@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from models.errors import N_
@@ -29,7 +30,7 @@ class I18nTextSchema(Schema):
 class ListArgsSchema(Schema):
     cursor = fields.String(load_default=None)
     limit = fields.Integer(
-        load_default=20, validate=validate.Range(min=1, max=100, error=N_("Use a number from {min} to {max}."))
+        load_default=lambda: current_app.config["PAGE_SIZE"], validate=validate.Range(min=1, max=100, error=N_("Use a number from {min} to {max}."))
     )
     updated_since = fields.AwareDateTime(
         load_default=None, error_messages={"invalid": N_("Use an ISO 8601 date-time with a time zone offset.")}

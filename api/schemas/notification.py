@@ -6,7 +6,8 @@ from marshmallow import Schema, fields, validate
 
 from api.schemas.common import REQUIRED, ListArgsSchema, text
 from models.errors import N_
-from models.notification import LANGUAGES, PLATFORMS, TOKEN_KINDS
+from models.languages import LANGUAGES
+from models.notification import PLATFORMS, TOKEN_KINDS
 from notifications.templates import BROADCAST_BODY_MAX_CHARS, TITLE_MAX_CHARS
 
 CHOICE = N_("Choose one of the allowed values.")
@@ -43,7 +44,7 @@ class DeviceListSchema(Schema):
     items = fields.List(fields.Nested(DeviceSchema))
 
 
-class InboxArgsSchema(ListArgsSchema):
+class NotificationInboxArgsSchema(ListArgsSchema):
     unread = fields.Boolean(load_default=False, metadata={"description": "true: only unread messages"})
 
 

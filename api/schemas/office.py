@@ -6,18 +6,17 @@ from marshmallow import Schema, fields, validate
 
 from api.schemas.case import AttachmentSchema, CaseDetailSchema, CaseSummarySchema, TimelineEventSchema
 from api.schemas.common import ListArgsSchema, text
+from models.cases.workflow import STATUS_FILTERS, TRANSITIONS, Status
 from models.errors import N_
-from models.workflow import TRANSITIONS, Status
 
 ONE_OF = N_("Choose one of the allowed values.")
 TOO_LONG = N_("The text is too long.")
 NOTE = {"load_default": "", "validate": validate.Length(max=2000, error=TOO_LONG)}
 WORKFLOW_ACTIONS = sorted({t.action for t in TRANSITIONS})
-INBOX_STATUSES = [s.value for s in Status] + ["open", "closed", "all"]
-MAX_PERIOD_DAYS = 366
+INBOX_STATUSES = [s.value for s in Status] + list(STATUS_FILTERS)
 
 
-class InboxArgsSchema(ListArgsSchema):
+class OfficeInboxArgsSchema(ListArgsSchema):
     status = fields.String(load_default="open", validate=validate.OneOf(INBOX_STATUSES, error=ONE_OF))
     assigned = fields.String(load_default=None, validate=validate.OneOf(["me", "unassigned"], error=ONE_OF))
     overdue = fields.Boolean(load_default=False)

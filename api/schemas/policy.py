@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from api.schemas.common import ListArgsSchema, text
 from models.errors import N_
-from models.policy import PolicyStatus
+from models.policies.policy import PolicyStatus
 
 ONE_OF = N_("Choose one of the allowed values.")
 TOO_LONG = N_("The text is too long.")

@@ -7,9 +7,9 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.schemas.common import I18nTextSchema, ListArgsSchema, NameRefSchema, text
+from models.cases.forms import FIELD_TYPES
+from models.catalogue.service import FOR_WHOM_CATEGORY, ServiceType
 from models.errors import N_
-from models.forms import FIELD_TYPES
-from models.service import FOR_WHOM_CATEGORY, ServiceType
 
 CHANNELS = ("online", "window", "post", "mobile")
 ONE_OF = N_("Choose one of the allowed values.")

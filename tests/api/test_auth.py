@@ -28,7 +28,7 @@ def test_register_signs_in_and_masks_the_id_number(client, session):
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.get_json()["id_number_masked"] == "110***********002X"
 
-    from models.user import User
+    from models.accounts.user import User
 
     stored = session.get(User, user["id"])
     assert VALID_ID not in stored.id_number_encrypted  # encrypted at rest

@@ -6,13 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import assert_problem
-from tests.notifications import conftest as push_fixtures
 from tests.notifications import fake_fcm as answers
-
-# The fake FCM and the dispatcher on it, as tests/notifications has them.
-fake_fcm_server, fake_fcm, fcm_settings, fcm_sender, clock, dispatcher = (
-    push_fixtures.fake_fcm_server, push_fixtures.fake_fcm, push_fixtures.fcm_settings, push_fixtures.fcm_sender,
-    push_fixtures.clock, push_fixtures.dispatcher)
 
 NOTICE = {"region": "310100", "title": {"zh": "暴雨红色预警", "en": "Red rainstorm warning"},
           "body": {"zh": "今夜有特大暴雨，请减少外出，远离低洼地带。", "en": "Extreme rain tonight: stay indoors, keep away from low ground."}}

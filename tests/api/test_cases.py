@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import re
 import threading
-import zlib
 
 import pytest
 
+from tests.factories import png_bytes
 from tests.helpers import assert_problem
 
 FORM = {"organization_form": "individual", "premises_address": "示范市江湾区梧桐巷5号", "business_scope": "早餐制售",
@@ -19,15 +19,6 @@ def submit(client, headers, service_code="YW-SCJG-003", form=None, key=None):
     extra = {"Idempotency-Key": key} if key else {}
     return client.post("/api/v1/cases", json={"service_code": service_code, "form": form or FORM},
                        headers={**headers, **extra})
-
-
-def png_bytes() -> bytes:
-    def chunk(kind, data):
-        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-
-    header = (1).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) \
-        + chunk(b"IEND", b"")
 
 
 def test_submit_answers_201_with_the_case(client, accounts):
@@ -98,7 +89,7 @@ def test_malformed_submissions(client, accounts, payload):
 
 
 def test_unknown_or_inactive_service_is_404(client, accounts, session):
-    from models.service import fetch_service, set_service_active
+    from models.catalogue.service import fetch_service, set_service_active
 
     _, headers = accounts.citizen()
     assert_problem(submit(client, headers, "YW-NOPE-001"), 404)
@@ -122,7 +113,7 @@ def test_oversized_json_body_is_413(client, accounts):
 
 
 def test_idempotent_retry_returns_the_same_case(client, accounts, session):
-    from models.case import Case
+    from models.cases.case import Case
 
     _, headers = accounts.citizen()
     first = submit(client, headers, key="phone-retry-1")
@@ -156,7 +147,7 @@ def test_invalid_idempotency_key(client, accounts):
 
 
 def test_concurrent_retries_create_exactly_one_case(app, client, accounts, session):
-    from models.case import Case
+    from models.cases.case import Case
 
     _, headers = accounts.citizen()
     barrier = threading.Barrier(6)
@@ -222,7 +213,7 @@ def test_staff_cannot_use_citizen_only_endpoints(client, accounts):
 
 
 def test_withdraw_until_accepted(client, accounts, session, calendar):
-    from models.casework import fetch_case, perform_action
+    from models.cases.casework import fetch_case, perform_action
 
     citizen, headers = accounts.citizen()
     officer = accounts.create("officer", "SCJG")
@@ -252,7 +243,7 @@ def test_withdraw_checks_if_match_when_sent(client, accounts):
 
 
 def test_citizen_timeline_hides_internal_notes_and_officer_names(client, accounts, session, calendar):
-    from models.casework import fetch_case, perform_action
+    from models.cases.casework import fetch_case, perform_action
 
     _, headers = accounts.citizen()
     officer = accounts.create("officer", "SCJG", name="内部人员")

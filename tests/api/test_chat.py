@@ -7,7 +7,7 @@ import time
 import pytest
 
 from models.demo import DATA
-from models.policy import import_policy_file
+from models.policies.policy import import_policy_file
 from tests.api.fake_rasa import FakeRasa
 from tests.helpers import assert_problem
 

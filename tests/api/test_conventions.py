@@ -66,9 +66,23 @@ def test_readiness_reports_an_unreachable_database(tmp_path):
     assert broken.test_client().get("/healthz").status_code == 200
 
 
+def test_a_lost_update_answers_412_in_the_callers_language(app):
+    """The one place a lost optimistic-concurrency race (another request moved the case's version on
+    between our read and our UPDATE) becomes an HTTP answer."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from api.problems import from_any
+
+    with app.test_request_context("/api/v1/office/cases/YW1/actions", method="POST",
+                                  headers={"Accept-Language": "en"}):
+        response = from_any(StaleDataError("UPDATE statement on table 'cases' expected to update 1 row(s)"))
+    body = assert_problem(response, 412, "precondition-failed")
+    assert body["detail"] == "The case has changed since you loaded it; reload it and try again."
+
+
 def test_production_refuses_a_default_secret(monkeypatch):
     from api import create_app
-    from api.config import ConfigError
+    from models.settings import ConfigError
 
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)

@@ -4,61 +4,20 @@ with Idempotency-Key, concurrent actions, claim/assign, field files, and who may
 from __future__ import annotations
 
 import io
-import threading
-import zlib
 
 import pytest
 
-from models.case import Case
-from models.casework import perform_action, submit_case
-from models.service import fetch_service
+from tests.factories import (
+    OFFICE,
+    act,
+    act_ok,
+    citizen_submits,
+    file_case,
+    office_case,
+    png_bytes,
+    race,
+)
 from tests.helpers import assert_problem
-from tests.models.test_workflow import FORMS
-
-OFFICE = "/api/v1/office/cases"
-
-
-def png_bytes() -> bytes:
-    def chunk(kind, data):
-        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-
-    header = (1).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) \
-        + chunk(b"IEND", b"")
-
-
-def file_case(session, calendar, applicant, service="YW-SCJG-003", now=None) -> Case:
-    case = submit_case(session, applicant, fetch_service(session, service), FORMS[service], calendar=calendar,
-                       now=now)
-    session.commit()
-    return case
-
-
-def advance(session, calendar, case, actor, *actions, now=None):
-    for action in actions:
-        perform_action(session, case, actor, action, calendar=calendar, now=now, public_note="理由",
-                       missing_materials=["经营场所使用证明"] if action == "request_supplement" else None)
-    session.commit()
-
-
-def office_case(client, headers, case_no):
-    response = client.get(f"{OFFICE}/{case_no}", headers=headers)
-    assert response.status_code == 200, response.get_json()
-    return response
-
-
-def act(client, headers, case_no, action, etag, key=None, **body):
-    extra = {"If-Match": etag} if etag else {}
-    if key:
-        extra["Idempotency-Key"] = key
-    return client.post(f"{OFFICE}/{case_no}/actions", json={"action": action, **body}, headers={**headers, **extra})
-
-
-def act_ok(client, headers, case_no, action, **body):
-    etag = office_case(client, headers, case_no).headers["ETag"]
-    response = act(client, headers, case_no, action, etag, **body)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 @pytest.fixture
@@ -71,12 +30,6 @@ def team(accounts):
         "citizen": (citizen, citizen_headers), "officer": (officer, officer_headers),
         "colleague": (colleague, colleague_headers), "supervisor": (supervisor, supervisor_headers),
     }
-
-
-def citizen_submits(client, headers, service="YW-SCJG-003"):
-    response = client.post("/api/v1/cases", json={"service_code": service, "form": FORMS[service]}, headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["case_no"]
 
 
 def deadline_fields(body):
@@ -207,24 +160,6 @@ def test_offline_replay_with_an_idempotency_key_applies_once(client, team, sessi
     # the next queued action carries its own key and the ETag the first answer gave
     nxt = act(client, officer, case.case_no, "approve", first.headers["ETag"], key="queued-2")
     assert nxt.status_code == 200 and nxt.get_json()["status"] == "approved"
-
-
-def race(app, requests):
-    """Fire the requests at once from threads, each with its own test client; answers in order."""
-    barrier = threading.Barrier(len(requests))
-    results: list = [None] * len(requests)
-
-    def worker(index, send):
-        local = app.test_client()
-        barrier.wait()
-        results[index] = send(local)
-
-    threads = [threading.Thread(target=worker, args=(i, send)) for i, send in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.parametrize("round_", range(3))

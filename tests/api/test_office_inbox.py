@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from models.base import utcnow
-from models.casework import claim_case, fetch_case
-from tests.api.test_office_actions import OFFICE, advance, file_case
+from models.cases.casework import claim_case, fetch_case
+from tests.factories import OFFICE, advance, file_case
 from tests.helpers import assert_problem
 
 

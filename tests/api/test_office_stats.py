@@ -1,14 +1,13 @@
 """GET /api/v1/office/stats: who sees which departments, the period arguments, and figures that match the
-domain calculation (hand-checked in tests/models/test_office_stats.py) for an October 2026 fixture."""
+domain calculation (hand-checked in tests/models/cases/test_office_stats.py) for an October 2026 fixture."""
 
 from __future__ import annotations
 
 import pytest
 
 from models.rating import rate_case
-from tests.api.test_office_actions import advance, file_case
+from tests.factories import advance, at, file_case
 from tests.helpers import assert_problem
-from tests.models.test_workflow import at
 
 STATS = "/api/v1/office/stats"
 OCTOBER = "?from=2026-10-01&to=2026-10-31"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from models.demo import DATA
-from models.policy import import_policy_file
-from models.policy_search import PolicySearch
+from models.policies.policy import import_policy_file
+from models.policies.policy_search import PolicySearch
 from tests.helpers import assert_problem
 
 SEED = DATA / "policies" / "dianzi-zhengwu-yu-gonggong-fuwu.txt"
@@ -165,7 +165,7 @@ def test_import_command_creates_and_skips(app, tmp_path, session):
     session.rollback()
     from sqlalchemy import select
 
-    from models.policy import Policy
+    from models.policies.policy import Policy
 
     notice = session.scalar(select(Policy).where(Policy.doc_number == "示政办〔2026〕3号"))
     assert notice.title == "关于优化营业执照办理的通知" and notice.body_format == "markdown"

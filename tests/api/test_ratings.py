@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_office_actions import advance, file_case, race
+from tests.factories import advance, file_case, race
 from tests.helpers import assert_problem
 
 RECTIFICATIONS = "/api/v1/office/rectifications"

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import CATALOGUE
+from tests.factories import CATALOGUE
 from tests.helpers import assert_problem
 
 ALL_CODES = {s["code"] for s in CATALOGUE["services"]}
@@ -51,6 +51,13 @@ def test_filters(client, query, expected):
         assert found == expected
 
 
+def test_page_size_sets_the_default_limit(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 3)
+    body = client.get("/api/v1/services").get_json()
+    assert len(body["items"]) == 3 and body["next_cursor"]
+    assert len(client.get("/api/v1/services?limit=4").get_json()["items"]) == 4
+
+
 def test_keyword_with_no_match_is_an_empty_page(client):
     assert client.get("/api/v1/services?q=zzzz-nothing").get_json() == {"items": [], "next_cursor": None}
 
@@ -74,7 +81,7 @@ def test_bad_list_arguments_are_4xx_problems(client, query):
 
 
 def test_updated_since_returns_only_changed_services(client, session):
-    from models.service import fetch_service, set_service_active
+    from models.catalogue.service import fetch_service, set_service_active
 
     later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
     assert codes(client.get(f"/api/v1/services?updated_since={later.isoformat().replace('+', '%2B')}")) == set()

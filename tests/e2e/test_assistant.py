@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models.case import Case
+from models.cases.case import Case
 from models.demo import DATA
-from models.policy import import_policy_file
+from models.policies.policy import import_policy_file
 from tests.helpers import assert_problem
 
 

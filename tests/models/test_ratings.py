@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from models.casework import perform_action
+from models.cases.casework import perform_action
+from models.catalogue.service import fetch_service
 from models.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from models.rating import close_rectification, rate_case, rating_of, ratings_summary
-from models.service import fetch_service
-from tests.models.test_workflow import at, new_case, person
+from tests.factories import at, new_case, person
 
 
 @pytest.fixture

@@ -22,12 +22,12 @@ from celery import Celery
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from models.accounts.user import Role, User
 from models.base import Base
 from models.db import make_engine, make_session_factory
 from models.notification import Delivery, Device
-from models.user import Role, User
 from notifications.outbox import notify
-from tests.notifications.test_dispatcher import wait_until
+from tests.factories import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTIFICATIONS = 1_000
@@ -103,13 +103,13 @@ def _start_worker(index: int, env: dict, queue: str, log_dir: Path) -> tuple[sub
 
 
 @pytest.mark.slow
-def test_two_celery_workers_deliver_1000_notifications_exactly_once(postgres_url, queue, fake_fcm, fcm_settings,
+def test_two_celery_workers_deliver_1000_notifications_exactly_once(postgres_url, queue, fake_fcm, fcm_env,
                                                                    tmp_path):
     _seed(postgres_url)
     fake_fcm.latency = 0.005
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": postgres_url, "CELERY_BROKER_URL": BROKER_URL,
            "CELERY_QUEUE": queue, "NOTIFY_BATCH_SIZE": "25", "DISPATCHER": "celery", "LOG_LEVEL": "INFO",
-           **{name: str(value) for name, value in fcm_settings.items()}}
+           **{name: str(value) for name, value in fcm_env.items()}}
     workers = [_start_worker(i, env, queue, tmp_path) for i in (1, 2)]
     client = Celery(broker=BROKER_URL)
     try:
@@ -160,6 +160,6 @@ def test_beat_schedules_every_periodic_task_by_its_purpose():
         "notifications.sync_topic_subscriptions", "notifications.scan_deadlines"}
     assert all(entry["task"] in worker.celery_app.tasks for entry in schedule.values())
     daily = schedule["scan-deadlines"]["schedule"]
-    scan_at = worker.scan_time(worker.settings)
+    scan_at = worker.settings.DEADLINE_SCAN_AT
     assert daily.hour == {scan_at.hour} and daily.minute == {scan_at.minute}
-    assert worker.celery_app.conf.timezone == worker.settings["TIMEZONE"]
+    assert worker.celery_app.conf.timezone == worker.settings.TIMEZONE

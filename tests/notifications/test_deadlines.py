@@ -9,10 +9,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from models.casework import perform_action
+from models.cases.casework import perform_action
 from models.notification import Delivery, Notification, register_device
 from notifications.deadlines import scan_deadlines
-from tests.models.test_workflow import at, new_case, person
+from tests.factories import at, new_case, person
 
 
 @pytest.fixture

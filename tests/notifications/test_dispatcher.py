@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,18 +19,10 @@ from models.notification import Delivery, Device, Notification, register_device
 from notifications.dispatcher import Dispatcher
 from notifications.outbox import notify
 from notifications.senders import FcmSender
-from tests.models.test_workflow import person
+from tests.factories import person, wait_until
 from tests.notifications import fake_fcm as answers
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_until(predicate, timeout: float = 20.0, message: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {message}")
-        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -166,10 +157,10 @@ def test_gives_up_after_the_configured_attempts(session, citizen, dispatcher, fa
 
 
 def test_a_delivery_stuck_in_sending_after_a_worker_crash_is_sent_again(app, session, citizen, dispatcher, fake_fcm,
-                                                                        fcm_settings, clock):
+                                                                        fcm_env, clock):
     announce(session, citizen)
     fake_fcm.program(answers.hang(30.0), times=2)
-    worker = subprocess.Popen([sys.executable, "-c", _crashing_worker(app, fcm_settings)], cwd=ROOT,
+    worker = subprocess.Popen([sys.executable, "-c", _crashing_worker(app, fcm_env)], cwd=ROOT,
                               env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE)
     try:
         wait_until(lambda: fake_fcm.request_count == 2, message="the worker's requests")
@@ -187,21 +178,22 @@ def test_a_delivery_stuck_in_sending_after_a_worker_crash_is_sent_again(app, ses
     assert {d.attempts for d in session.scalars(select(Delivery))} == {2}
 
 
-def _crashing_worker(app, fcm_settings) -> str:
-    settings = {**fcm_settings, "FCM_HTTP_TIMEOUT": 60}
+def _crashing_worker(app, fcm_env) -> str:
+    settings = {**fcm_env, "FCM_HTTP_TIMEOUT": 60}
     return textwrap.dedent(f"""
         from models.db import make_engine, make_session_factory, writer
         from notifications.dispatcher import Dispatcher
+        from models.settings import load_settings
         from notifications.senders import FcmSender
         sessions = make_session_factory(writer(make_engine({app.config["DATABASE_URL"]!r})))
-        Dispatcher(sessions, FcmSender.from_settings({settings!r})).run_once()
+        Dispatcher(sessions, FcmSender.from_settings(load_settings({settings!r}))).run_once()
     """)
 
 
 def test_a_late_worker_cannot_overwrite_the_attempt_that_replaced_it(app, session, citizen, fake_fcm, fcm_settings,
                                                                      clock):
     announce(session, citizen)
-    slow_sender = FcmSender.from_settings({**fcm_settings, "FCM_HTTP_TIMEOUT": 6.0})
+    slow_sender = FcmSender.from_settings(fcm_settings.replace(FCM_HTTP_TIMEOUT=6.0))
     fast_sender = FcmSender.from_settings(fcm_settings)
     sessions = app.extensions["yiwang.writer_sessions"]
     late = Dispatcher(sessions, slow_sender, lease_seconds=60)
@@ -254,7 +246,6 @@ def test_two_dispatchers_at_once_send_every_delivery_exactly_once(app, session, 
     pairs = accepted_pairs(fake_fcm)
     assert len(pairs) == 200 and set(pairs.values()) == {1}
     assert session.scalar(select(func.count(Notification.id))) == 100
-
 
 
 def test_a_push_is_not_sent_after_its_ttl_and_a_late_one_keeps_only_the_rest(session, citizen, dispatcher, fake_fcm,

@@ -8,8 +8,7 @@ import pytest
 from notifications import outbox
 from notifications.dispatcher import Dispatcher
 from notifications.runtime import EmbeddedDispatcher
-from tests.api.test_office_actions import act_ok, citizen_submits
-from tests.notifications.test_dispatcher import wait_until
+from tests.factories import act_ok, citizen_submits, wait_until
 
 
 @pytest.fixture

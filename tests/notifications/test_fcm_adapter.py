@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from firebase_admin import messaging
 
+from models.settings import load_settings
 from notifications import fcm_adapter
 from notifications.senders import FcmSender, Outcome, PushMessage
 from tests.notifications.fake_fcm import unavailable
@@ -18,8 +19,8 @@ def test_the_sdk_internals_the_adapter_uses_are_still_there(fcm_sender):
     fcm_adapter.check_sdk_internals(messaging._get_messaging_service(fcm_sender._app))
 
 
-def test_with_the_default_base_url_google_gets_the_same_pooled_adapter_without_retries(fcm_settings):
-    settings = {k: v for k, v in fcm_settings.items() if k != "FCM_BASE_URL"}
+def test_with_the_default_base_url_google_gets_the_same_pooled_adapter_without_retries(fcm_env):
+    settings = load_settings({k: v for k, v in fcm_env.items() if k != "FCM_BASE_URL"})
     app = fcm_adapter.initialize_fcm_app(settings)
     try:
         service = messaging._get_messaging_service(app)
@@ -65,7 +66,7 @@ def test_messages_go_to_the_configured_endpoint_with_the_static_token(fake_fcm, 
 
 
 def test_a_rejected_static_token_is_a_permanent_failure(fake_fcm, fcm_settings):
-    sender = FcmSender.from_settings({**fcm_settings, "FCM_STATIC_TOKEN": "not-the-right-token"})
+    sender = FcmSender.from_settings(fcm_settings.replace(FCM_STATIC_TOKEN="not-the-right-token"))
     try:
         [result] = sender.send_batch([PushMessage(token="device-1", title="t", body="b")])
     finally:
@@ -96,7 +97,7 @@ def test_connections_are_kept_for_a_whole_batch_and_reused(fake_fcm, bulk_sender
     assert fake_fcm.connections_closed_by_client == 0
 
 
-def test_a_service_account_key_file_gets_its_token_from_the_key_token_uri(fake_fcm, fcm_settings, tmp_path):
+def test_a_service_account_key_file_gets_its_token_from_the_key_token_uri(fake_fcm, fcm_env, tmp_path):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption()).decode()
@@ -106,8 +107,8 @@ def test_a_service_account_key_file_gets_its_token_from_the_key_token_uri(fake_f
         "client_email": "push@yiwang-test.iam.gserviceaccount.com", "client_id": "1",
         "token_uri": f"{fake_fcm.url}/token",
     }))
-    settings = {k: v for k, v in fcm_settings.items() if k != "FCM_STATIC_TOKEN"}
-    sender = FcmSender.from_settings({**settings, "GOOGLE_APPLICATION_CREDENTIALS": str(key_file)})
+    settings = {k: v for k, v in fcm_env.items() if k != "FCM_STATIC_TOKEN"}
+    sender = FcmSender.from_settings(load_settings({**settings, "GOOGLE_APPLICATION_CREDENTIALS": str(key_file)}))
     try:
         [result] = sender.send_batch([PushMessage(token="device-1", title="t", body="b")])
     finally:

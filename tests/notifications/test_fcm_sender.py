@@ -104,7 +104,7 @@ def test_an_unreachable_endpoint_is_retry(fcm_settings):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    sender = FcmSender.from_settings({**fcm_settings, "FCM_BASE_URL": f"http://127.0.0.1:{port}"})
+    sender = FcmSender.from_settings(fcm_settings.replace(FCM_BASE_URL=f"http://127.0.0.1:{port}"))
     try:
         [result] = sender.send_batch([push()])
     finally:

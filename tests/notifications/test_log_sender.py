@@ -4,12 +4,13 @@ import logging
 
 import pytest
 
+from models.settings import load_settings
 from notifications.senders import FcmSender, LogSender, Outcome, PushMessage, build_sender
 
 
 def test_the_log_backend_is_the_default():
-    assert isinstance(build_sender({}), LogSender)
-    assert isinstance(build_sender({"NOTIFY_BACKEND": "log"}), LogSender)
+    assert isinstance(build_sender(load_settings({})), LogSender)
+    assert isinstance(build_sender(load_settings({"NOTIFY_BACKEND": "log"})), LogSender)
 
 
 def test_the_fcm_backend_is_built_from_settings(fcm_settings):
@@ -22,7 +23,7 @@ def test_the_fcm_backend_is_built_from_settings(fcm_settings):
 
 def test_an_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="NOTIFY_BACKEND"):
-        build_sender({"NOTIFY_BACKEND": "carrier-pigeon"})
+        build_sender(load_settings({"NOTIFY_BACKEND": "carrier-pigeon"}))
 
 
 def test_log_sender_logs_each_message_and_reports_it_sent(caplog):

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from models.case import CaseEvent
-from models.casework import assign_case, claim_case, perform_action, resubmit_case
+from models.cases.case import CaseEvent
+from models.cases.casework import assign_case, claim_case, perform_action, resubmit_case
 from models.notification import Delivery, Device, Notification, register_device
 from models.rating import close_rectification, rate_case
 from notifications import outbox
-from tests.models.test_workflow import TWO_STAGE, at, new_case, person
+from tests.factories import TWO_STAGE, at, new_case, person
 
 
 @pytest.fixture
@@ -140,6 +140,7 @@ def test_a_rolled_back_action_leaves_neither_event_nor_notification(session, cal
     events_before = session.scalar(select(func.count(CaseEvent.id)))
     notifications_before = len(notifications_of(session, people["applicant"]))
 
+    session.begin_nested()  # this test owns the unit of work: the action joins it instead of committing
     perform_action(session, case, people["officer"], "accept", calendar=calendar)  # flushed: rows exist now
     assert session.scalar(select(func.count(Delivery.id)).join(Notification)
                           .where(Notification.event == "case_accepted")) == 2
@@ -175,6 +176,7 @@ def test_commits_that_queue_deliveries_wake_the_dispatcher(session, calendar, pe
         case = new_case(session, calendar, people["applicant"])
         session.commit()
         assert wakes == [1]
+        session.begin_nested()  # the test owns this unit: the action joins it, then it is rolled back
         perform_action(session, case, people["officer"], "accept", calendar=calendar)
         session.rollback()
         session.commit()  # nothing was queued in this transaction

@@ -139,7 +139,7 @@ def cites_passage(text: str, ngrams: frozenset[str], n: int = PASSAGE_NGRAM) -> 
 def seed_passages() -> tuple[str, ...]:
     """The seed policy's passages as the search indexes them (normalized): to tell a wrong passage from the
     right one cut before its answering sentence."""
-    from models.search.passages import split_document
+    from models.policies.search.passages import split_document
 
     text = SEED_POLICY.read_text(encoding="utf-8")
     if text.startswith("---"):

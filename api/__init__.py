@@ -16,6 +16,7 @@ from api.extensions import compress, limiter
 from api.health import health
 from api.i18n import init_i18n
 from api.problems import init_problems
+from models.assistant import Assistant
 from models.deadlines import WorkingCalendar
 from models.policy_search import PolicySearch
 from models.storage import LocalStorage
@@ -42,6 +43,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["yiwang.calendar"] = WorkingCalendar(config["TIMEZONE"])
     app.extensions["yiwang.storage"] = LocalStorage(config["UPLOAD_FOLDER"])
     app.extensions["yiwang.policy_search"] = PolicySearch(config["SEARCH_INDEX_DIR"])
+    app.extensions["yiwang.assistant"] = Assistant(app.extensions["yiwang.policy_search"],
+                                                   cache_dir=Path(config["SEARCH_INDEX_DIR"]) / "service-vectors")
     init_database(app)
     init_notifications(app)
     init_i18n(app)
@@ -57,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _register_routes(app: Flask) -> None:
     from api.resources import (
+        assistant,
         auth,
         broadcasts,
         cases,
@@ -73,7 +77,8 @@ def _register_routes(app: Flask) -> None:
     for namespace, path in ((auth.ns, "/auth"), (me.ns, "/me"), (services.ns, "/services"), (cases.ns, "/cases"),
                             (office.ns, "/office"), (policies.ns, "/policies"), (chat.ns, "/chat"),
                             (devices.ns, "/devices"), (notifications.ns, "/notifications"),
-                            (broadcasts.ns, "/broadcasts"), (broadcasts.admin_ns, "/admin/broadcasts")):
+                            (broadcasts.ns, "/broadcasts"), (broadcasts.admin_ns, "/admin/broadcasts"),
+                            (assistant.ns, "/assistant"), (assistant.admin_ns, "/admin/assistant")):
         if namespace not in api.namespaces:
             api.add_namespace(namespace, path=path)
     app.register_blueprint(blueprint)

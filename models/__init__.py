@@ -1,5 +1,6 @@
 """Domain models and rules. Never imports Flask: the API, the CLI, workers and tests call it directly."""
 
+from models.assistant.misses import AssistantMiss
 from models.base import Base
 from models.case import Attachment, Case, CaseEvent, CaseNumberCounter, IdempotencyRecord
 from models.notification import Broadcast, Delivery, Device, Notification
@@ -9,6 +10,7 @@ from models.service import Service, ServiceVersion
 from models.user import AuthSession, Department, Role, User
 
 __all__ = [
+    "AssistantMiss",
     "Attachment",
     "AuthSession",
     "Base",

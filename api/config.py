@@ -65,6 +65,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "ACTION_SERVER_URL": _str("ACTION_SERVER_URL", "http://127.0.0.1:5055"),
         "RASA_TIMEOUT_SECONDS": float(_str("RASA_TIMEOUT_SECONDS", "2.5")),
         "CHAT_TOKEN_MINUTES": _int("CHAT_TOKEN_MINUTES", 5),
+        # Rasa's conversations (models/assistant/conversations.py): their own SQLite file locally; in production
+        # the project's PostgreSQL database, schema "rasa" (…?options=-csearch_path%3Drasa)
+        "TRACKER_STORE_URL": _str("TRACKER_STORE_URL", f"sqlite:///{instance / 'conversations.db'}"),
+        "CONVERSATION_RETENTION_DAYS": _int("CONVERSATION_RETENTION_DAYS", 90),
         # Push notifications (docs/notifications.md)
         "NOTIFY_BACKEND": _str("NOTIFY_BACKEND", "log"),
         "DISPATCHER": _str("DISPATCHER", ""),  # embedded | celery | off; empty: embedded, off when APP_ENV=test

@@ -13,6 +13,8 @@ import datetime as dt
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, func, inspect, select
 from sqlalchemy.engine import Engine
 
+from models.db import make_engine
+
 # Decided with the issue (#10): long enough to look into a complaint about a conversation, short enough
 # that chats are not a second archive of personal data.
 RETENTION_DAYS = 90
@@ -47,3 +49,12 @@ def purge_conversations(engine: Engine, *, older_than: dt.datetime) -> int:
 
 def retention_cutoff(now: dt.datetime, days: int = RETENTION_DAYS) -> dt.datetime:
     return now - dt.timedelta(days=days)
+
+
+def purge_stored_conversations(url: str, *, days: int = RETENTION_DAYS, now: dt.datetime) -> int:
+    """``purge_conversations`` on the tracker store at ``url`` (``TRACKER_STORE_URL``)."""
+    engine = make_engine(url)
+    try:
+        return purge_conversations(engine, older_than=retention_cutoff(now, days))
+    finally:
+        engine.dispose()

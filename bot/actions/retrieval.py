@@ -10,6 +10,7 @@ person (12345, its hours and the hand-over) instead of guessing.
 from __future__ import annotations
 
 import json
+from abc import abstractmethod
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -36,6 +37,10 @@ class RetrievalAnswer(ApiAction):
     """Shared flow: ask the backend, then word its outcome. ``abstain_key`` is what an abstention says."""
 
     abstain_key = "no_reliable_answer"
+
+    @abstractmethod
+    def name(self) -> str:
+        """Abstract: the action server registers only the concrete actions below."""
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         language = language_of(tracker)

@@ -25,12 +25,49 @@ from actions.service_guide import overview_values
 from actions.threaded import ApiAction
 
 
-def service_button(service: dict[str, str]) -> dict[str, str]:
-    return {"title": service["name"], "payload": f"/ask_service_overview{json.dumps({'service': service['code']})}"}
+def service_button(service: dict[str, str], intent: str = "ask_service_overview") -> dict[str, str]:
+    return {"title": service["name"], "payload": f"/{intent}{json.dumps({'service': service['code']})}"}
 
 
 def numbered(lines: list[str]) -> str:
     return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
+
+
+def word_answer(dispatcher: CollectingDispatcher, tracker: Tracker, api: YiwangApi, language: str,
+                answer: dict[str, Any], abstain_key: str = "no_reliable_answer", intent: str = "ask_service_overview") -> list:
+    """Say the backend's outcome; ``intent`` is the question the choice buttons ask about their service."""
+    outcome = answer.get("outcome")
+    if outcome == "service" and answer.get("services"):
+        guide = api.service(answer["services"][0]["code"])
+        say(dispatcher, language, "service_match")
+        say(dispatcher, language, "service_overview", service_name=guide["name"], **overview_values(guide, language))
+        return [SlotSet("service", guide["code"])]
+    if outcome == "choices" and answer.get("services"):
+        services = answer["services"]
+        say(dispatcher, language, "service_choices", buttons=[service_button(s, intent) for s in services],
+            names=numbered([s["name"] for s in services]))
+        return []
+    if outcome == "life_event" and answer.get("life_event"):
+        return _life_event(dispatcher, language, answer["life_event"])
+    if outcome == "policy" and answer.get("policy"):
+        policy = answer["policy"]
+        say(dispatcher, language, "policy_answer", passage=policy["text"], source=policy["source"])
+        more = policy["more"] if len(policy.get("more") or "") > len(policy["text"]) else None
+        return [SlotSet("answer_more", json.dumps({"text": more, "source": policy["source"]}) if more else None)]
+    if outcome == "handover":
+        say(dispatcher, language, "handover", reference=conversation_reference(tracker))
+        return []
+    say(dispatcher, language, abstain_key)
+    return []
+
+
+def _life_event(dispatcher: CollectingDispatcher, language: str, event: dict[str, Any]) -> list:
+    either = "或" if language == "zh" else " or "
+    lines = [f"{either.join(s['name'] for s in step['services'])}（{step['note']}）" if language == "zh"
+             else f"{either.join(s['name'] for s in step['services'])} ({step['note']})" for step in event["steps"]]
+    buttons = [service_button(s) for step in event["steps"] for s in step["services"]]
+    say(dispatcher, language, "life_event", buttons=buttons, event=event["name"], steps=numbered(lines))
+    return []
 
 
 class RetrievalAnswer(ApiAction):
@@ -50,47 +87,11 @@ class RetrievalAnswer(ApiAction):
             say(dispatcher, language, "rephrase")
             return []
         try:
-            answer = api.answer(question)
-            return self.respond(dispatcher, tracker, api, language, answer)
+            return word_answer(dispatcher, tracker, api, language, api.answer(question), self.abstain_key)
         except Problem:  # e.g. a message the backend cannot search (too long)
             say(dispatcher, language, "rephrase")
         except (BackendUnavailable, NotFound):
             say(dispatcher, language, "backend_unavailable")
-        return []
-
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, api: YiwangApi, language: str,
-                answer: dict[str, Any]) -> list:
-        outcome = answer.get("outcome")
-        if outcome == "service" and answer.get("services"):
-            guide = api.service(answer["services"][0]["code"])
-            say(dispatcher, language, "service_match")
-            say(dispatcher, language, "service_overview", service_name=guide["name"], **overview_values(guide, language))
-            return [SlotSet("service", guide["code"])]
-        if outcome == "choices" and answer.get("services"):
-            services = answer["services"]
-            say(dispatcher, language, "service_choices", buttons=[service_button(s) for s in services],
-                names=numbered([s["name"] for s in services]))
-            return []
-        if outcome == "life_event" and answer.get("life_event"):
-            return self._life_event(dispatcher, language, answer["life_event"])
-        if outcome == "policy" and answer.get("policy"):
-            policy = answer["policy"]
-            say(dispatcher, language, "policy_answer", passage=policy["text"], source=policy["source"])
-            more = policy["more"] if len(policy.get("more") or "") > len(policy["text"]) else None
-            return [SlotSet("answer_more", json.dumps({"text": more, "source": policy["source"]}) if more else None)]
-        if outcome == "handover":
-            say(dispatcher, language, "handover", reference=conversation_reference(tracker))
-            return []
-        say(dispatcher, language, self.abstain_key)
-        return []
-
-    @staticmethod
-    def _life_event(dispatcher: CollectingDispatcher, language: str, event: dict[str, Any]) -> list:
-        either = "或" if language == "zh" else " or "
-        lines = [f"{either.join(s['name'] for s in step['services'])}（{step['note']}）" if language == "zh"
-                 else f"{either.join(s['name'] for s in step['services'])} ({step['note']})" for step in event["steps"]]
-        buttons = [service_button(s) for step in event["steps"] for s in step["services"]]
-        say(dispatcher, language, "life_event", buttons=buttons, event=event["name"], steps=numbered(lines))
         return []
 
 

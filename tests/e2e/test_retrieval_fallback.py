@@ -66,10 +66,11 @@ def test_an_english_policy_question_is_answered_with_whole_cited_sentences(clien
 
 
 def test_show_more_widens_the_policy_answer(client, assistant):
-    chat, found = replies(client, "推动电子公共服务有什么意义")
-    first = text_of(found)
-    more = chat.text("展开")
-    assert "来源" in first and "来源" in more
+    chat, found = replies(client, "电子公共服务有什么特点")
+    first = found[0]["text"].split("\n——来源：")
+    more = chat.text("展开").split("\n——来源：")
+    assert len(first) == len(more) == 2 and first[1] == more[1]  # the same source, cited both times
+    assert first[0] in more[0] and len(more[0]) > len(first[0])
 
 
 def test_a_complaint_is_handed_over_with_the_conversation_reference(client, assistant):

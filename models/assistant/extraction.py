@@ -94,17 +94,17 @@ class Extractor:
             return Extract("", "", ())
         scores = self.scores(question, sentences, vector)
         best = int(np.argmax(scores))
-        short = _widen(sentences, scores, best, limit)
-        more = _widen(sentences, scores, best, max(more_limit, limit))
+        short = _widen(sentences, scores, (best, best + 1), limit)
+        more = _widen(sentences, scores, short, max(more_limit, limit))  # contains the short answer
         return Extract(_join(sentences, short), _join(sentences, more),
                        tuple(sentences[i] for i in range(*short)))
 
 
-def _widen(sentences: list[Sentence], scores: np.ndarray, best: int, limit: int) -> tuple[int, int]:
-    """The run of sentences around ``best`` grown within ``limit`` characters, taking the better-scoring
-    neighbour first, so the answer keeps its context in document order."""
-    start, end = best, best + 1
-    length = len(sentences[best].text)
+def _widen(sentences: list[Sentence], scores: np.ndarray, span: tuple[int, int], limit: int) -> tuple[int, int]:
+    """The run of sentences ``span`` grown within ``limit`` characters, taking the better-scoring neighbour
+    first, so the answer keeps its context in document order."""
+    start, end = span
+    length = sum(len(s.text) for s in sentences[start:end])
     while True:
         fits = [i for i in (start - 1, end) if 0 <= i < len(sentences) and length + len(sentences[i].text) <= limit]
         if not fits:

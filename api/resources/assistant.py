@@ -51,13 +51,15 @@ def answer_view(answer: Answer, query: str, lang: str) -> dict:
 
 @ns.route("/answer")
 class AssistantAnswer(Resource):
-    @ns.doc(security=None, params={"q": "The citizen's message, as typed", "lang": "zh or en (else Accept-Language)"})
+    @ns.doc(security=None, params={"q": "The citizen's message, as typed", "lang": "zh or en (else Accept-Language)",
+                                   "scope": "all (default) or policy"})
     @ns.response(200, "One outcome: service, choices, life_event, policy (extractive, cited), handover or abstain",
                  model(AnswerSchema))
     @ns.response(422, "No question", model(ProblemSchema))
     def get(self):
-        query = load_args(AnswerArgsSchema())["q"]
-        return AnswerSchema().dump(answer_view(assistant().answer(db(), query), query, language()))
+        args = load_args(AnswerArgsSchema())
+        answer = assistant().answer(db(), args["q"], policy_only=args["scope"] == "policy")
+        return AnswerSchema().dump(answer_view(answer, args["q"], language()))
 
 
 @admin_ns.route("/misses")

@@ -15,6 +15,8 @@ TOO_LONG = N_("The text is too long.")
 
 class AnswerArgsSchema(Schema):
     q = text(500)
+    scope = fields.String(load_default="all", validate=validate.OneOf(["all", "policy"], error=ONE_OF),
+                          metadata={"description": "policy: only the published policies (a known policy question)"})
 
 
 class ServiceRefSchema(Schema):

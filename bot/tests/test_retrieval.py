@@ -34,7 +34,7 @@ def test_a_policy_answer_is_quoted_with_its_source_and_keeps_more_for_later(api,
     assert texts(dispatcher) == [POLICY["text"] + "\n——来源：" + POLICY["source"]]
     assert kinds(dispatcher) == ["answer"]
     assert events == [SlotSet("answer_more", json.dumps({"text": POLICY["more"], "source": POLICY["source"]}))]
-    assert api.calls[0].request.params == {"q": "国家政务外网的建设目标是什么"}
+    assert api.calls[0].request.params == {"q": "国家政务外网的建设目标是什么", "scope": "policy"}
 
 
 def test_show_more_gives_the_wider_text_once(dispatcher):

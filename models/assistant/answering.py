@@ -109,14 +109,20 @@ class Assistant:
     def warm(self, session: Session) -> None:
         self.services.warm(list(session.scalars(catalogue_query()).unique()))
 
-    def answer(self, session: Session, question: str) -> Answer:
+    def answer(self, session: Session, question: str, *, policy_only: bool = False) -> Answer:
+        """The outcome for a free question; ``policy_only`` (a question the bot knows is about policy) skips
+        the catalogue and the life events."""
         question = " ".join(question.split())
         if self.wants_a_person(question):
             return Answer(Outcome.HANDOVER)
-        catalogue = list(session.scalars(catalogue_query()).unique())
         # Guides and life events are written in both languages: the question as typed. Policies are Chinese:
         # an English question is embedded with its glossary renderings, as policy search does.
-        vector = self.embedder.query(question)
+        translated = bool(self.analyzer.translate(question))
+        vector = self.embedder.query(question) if translated or not policy_only else None
+        policy_vector = self.extractor.question_vector(question) if translated or vector is None else vector
+        if policy_only:
+            return self._policy_answer(session, question, policy_vector)
+        catalogue = list(session.scalars(catalogue_query()).unique())
         background = self.services.background(vector)
         by_code = {s.code: s for s in catalogue}
         t = self.thresholds
@@ -141,11 +147,11 @@ class Assistant:
                 return Answer(Outcome.SERVICE, services=[_candidate_ref(close[0])])
             return Answer(Outcome.CHOICES, services=[_candidate_ref(c) for c in close])
 
-        policy_vector = self.extractor.question_vector(question)
-        policy = self._policy(session, question, policy_vector, self.services.background(policy_vector))
-        if policy is not None:
-            return Answer(Outcome.POLICY, policy=policy)
-        return Answer(Outcome.ABSTAIN)
+        return self._policy_answer(session, question, policy_vector)
+
+    def _policy_answer(self, session: Session, question: str, vector: np.ndarray) -> Answer:
+        policy = self._policy(session, question, vector, self.services.background(vector))
+        return Answer(Outcome.ABSTAIN) if policy is None else Answer(Outcome.POLICY, policy=policy)
 
     def wants_a_person(self, question: str) -> bool:
         text = normalize(question)

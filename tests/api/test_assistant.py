@@ -130,3 +130,11 @@ def test_only_admins_see_the_misses(client, accounts):
     assert_problem(client.get("/api/v1/admin/assistant/misses", headers=citizen), 403)
     assert_problem(client.get("/api/v1/admin/assistant/misses?order=sideways",
                               headers=accounts.headers(accounts.create("admin"))), 422)
+
+
+def test_a_known_policy_question_searches_only_the_policies(client, seeded):
+    body = client.get("/api/v1/assistant/answer", query_string={"q": "身份证丢了怎么办", "scope": "policy"}).get_json()
+    assert body["outcome"] in ("policy", "abstain") and body["services"] == []
+    cited = client.get("/api/v1/assistant/answer", query_string={"q": "国家政务外网的建设目标是什么", "scope": "policy"})
+    assert cited.get_json()["outcome"] == "policy" and "政务外网" in cited.get_json()["policy"]["text"]
+    assert_problem(client.get("/api/v1/assistant/answer", query_string={"q": "x", "scope": "everything"}), 422)

@@ -118,7 +118,7 @@ class Assistant:
         # Guides and life events are written in both languages: the question as typed. Policies are Chinese:
         # an English question is embedded with its glossary renderings, as policy search does.
         translated = bool(self.analyzer.translate(question))
-        vector = self.embedder.query(question) if translated or not policy_only else None
+        vector = None if policy_only else self.embedder.query(question)
         policy_vector = self.extractor.question_vector(question) if translated or vector is None else vector
         if policy_only:
             return self._policy_answer(session, question, policy_vector)
@@ -158,7 +158,7 @@ class Assistant:
         return any(term in text for term in self._handover_terms)
 
     def _policy(self, session: Session, question: str, vector: np.ndarray, background: float) -> PolicyAnswer | None:
-        results = self.policy_search.search(session, question, 3)
+        results = self.policy_search.search(session, question, 3, vector=vector)  # embedded as policy search would
         if results.abstained or not results.items:
             return None
         top: PolicyHit = results.items[0]

@@ -16,6 +16,7 @@ from api.extensions import compress, limiter
 from api.health import health
 from api.i18n import init_i18n
 from api.problems import init_problems
+from models.assistant import Assistant
 from models.cases.deadlines import WorkingCalendar
 from models.policies.policy_search import PolicySearch
 from models.settings import check_production, load_settings
@@ -39,6 +40,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["yiwang.calendar"] = WorkingCalendar(settings.TIMEZONE)
     app.extensions["yiwang.storage"] = LocalStorage(settings.UPLOAD_FOLDER)
     app.extensions["yiwang.policy_search"] = PolicySearch(settings.SEARCH_INDEX_DIR)
+    app.extensions["yiwang.assistant"] = Assistant(app.extensions["yiwang.policy_search"],
+                                                   cache_dir=Path(settings.SEARCH_INDEX_DIR) / "service-vectors")
     init_database(app)
     init_notifications(app)
     init_i18n(app)
@@ -54,6 +57,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _register_routes(app: Flask) -> None:
     from api.resources import (
+        assistant,
         auth,
         broadcasts,
         cases,
@@ -70,7 +74,8 @@ def _register_routes(app: Flask) -> None:
     for namespace, path in ((auth.ns, "/auth"), (me.ns, "/me"), (services.ns, "/services"), (cases.ns, "/cases"),
                             (office.ns, "/office"), (policies.ns, "/policies"), (chat.ns, "/chat"),
                             (devices.ns, "/devices"), (notifications.ns, "/notifications"),
-                            (broadcasts.ns, "/broadcasts"), (broadcasts.admin_ns, "/admin/broadcasts")):
+                            (broadcasts.ns, "/broadcasts"), (broadcasts.admin_ns, "/admin/broadcasts"),
+                            (assistant.ns, "/assistant"), (assistant.admin_ns, "/admin/assistant")):
         if namespace not in api.namespaces:
             api.add_namespace(namespace, path=path)
     app.register_blueprint(blueprint)

@@ -26,10 +26,16 @@ class AssistantUnavailable(Exception):
     """Rasa did not answer in time, or answered with an error."""
 
 
+# What kind of reply each message is (docs/api.md); the bot sends it as a custom payload {"kind": ...}.
+REPLY_KINDS = frozenset({"answer", "choices", "abstain", "handover", "fallback", "form", "smalltalk", "case"})
+DEFAULT_KIND = "answer"
+
+
 @dataclass(frozen=True)
 class Reply:
     text: str
     buttons: list[dict]
+    kind: str = DEFAULT_KIND
 
 
 def delegated_token(user: User, session_id: str) -> str:
@@ -70,16 +76,34 @@ def send_message(sender: str, text: str, metadata: dict) -> list[Reply]:
         raise AssistantUnavailable(str(exc)) from exc
     if not isinstance(messages, list):
         raise AssistantUnavailable("unexpected answer from Rasa")
-    replies = []
+    return _replies(messages)
+
+
+def _replies(messages: list) -> list[Reply]:
+    """Text messages as replies. Rasa sends a response's custom payload as a message of its own right after
+    the text: its kind is the kind of the text before it (or, if none, of the next one)."""
+    replies: list[Reply] = []
+    kinds: list[str | None] = []
+    pending = None
     for message in messages:
-        if not isinstance(message, dict) or not message.get("text"):
+        if not isinstance(message, dict):
             continue
-        buttons = [
-            {"title": mask_text_ids(str(b.get("title", ""))), "payload": str(b.get("payload", ""))}
-            for b in message.get("buttons") or [] if isinstance(b, dict)
-        ]
-        replies.append(Reply(mask_text_ids(str(message["text"])), buttons))
-    return replies
+        custom = message.get("custom")
+        kind = custom.get("kind") if isinstance(custom, dict) and custom.get("kind") in REPLY_KINDS else None
+        if message.get("text"):
+            buttons = [
+                {"title": mask_text_ids(str(b.get("title", ""))), "payload": str(b.get("payload", ""))}
+                for b in message.get("buttons") or [] if isinstance(b, dict)
+            ]
+            replies.append(Reply(mask_text_ids(str(message["text"])), buttons))
+            kinds.append(kind or pending)
+            pending = None
+        elif kind:
+            if kinds and kinds[-1] is None:
+                kinds[-1] = kind
+            else:
+                pending = kind
+    return [Reply(r.text, r.buttons, k or DEFAULT_KIND) for r, k in zip(replies, kinds, strict=True)]
 
 
 def status() -> dict[str, str]:

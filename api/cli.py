@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import Migrate
 
+from models.assistant.conversations import purge_stored_conversations
 from models.base import Base, utcnow
 from models.demo import DEMO_ACCOUNTS, seed_demo
 from models.policies.policy import import_policy_file
@@ -22,6 +23,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(policies_group)
     app.cli.add_command(notify_deadlines_command)
+    app.cli.add_command(assistant_group)
 
 
 @click.command("seed-demo")
@@ -36,6 +38,7 @@ def seed_demo_command() -> None:
             calendar=app.extensions["yiwang.calendar"],
         )
         app.extensions["yiwang.policy_search"].index(session)  # built now, so the first search is fast
+        app.extensions["yiwang.assistant"].warm(session)  # the guides' vectors too, for the first fallback
     click.echo("Demo data: " + ", ".join(f"{name} {count}" for name, count in report.items()))
     click.echo("Demo accounts (phone / password):")
     for account in DEMO_ACCOUNTS:
@@ -83,3 +86,17 @@ def notify_deadlines_command(day) -> None:
         report = scan_deadlines(session, calendar, today)
     click.echo(f"Deadline scan for {today}: {report.due_soon} due soon, {report.overdue} overdue, "
                f"{report.already_warned} already warned today")
+
+
+assistant_group = AppGroup("assistant", help="The assistant's stored conversations.")
+
+
+@assistant_group.command("purge-conversations")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Keep this many days (default: CONVERSATION_RETENTION_DAYS, 90).")
+def purge_conversations_command(days: int | None) -> None:
+    """Delete conversations whose last message is older than the retention period (run daily)."""
+    settings = current_app.extensions["yiwang.settings"]
+    kept = days or settings.CONVERSATION_RETENTION_DAYS
+    deleted = purge_stored_conversations(settings.TRACKER_STORE_URL, days=kept, now=utcnow())
+    click.echo(f"{deleted} conversations older than {kept} days deleted")

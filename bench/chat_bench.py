@@ -148,7 +148,10 @@ def main() -> None:
     env.update(RASA_URL=",".join(f"http://127.0.0.1:{port}" for port in rasa_ports), ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}",
                RASA_TIMEOUT_SECONDS="30", YIWANG_API_URL=api, YIWANG_API_TIMEOUT="30")
     endpoints = instance / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    # as `make run`: conversations kept in the SQL tracker store (its own SQLite file)
+    env["TRACKER_STORE_URL"] = f"sqlite:///{instance / 'conversations.db'}"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+                         f'tracker_store:\n  type: conversation_store.ConversationStore\n  url: "{env["TRACKER_STORE_URL"]}"\n')
     logs = instance / "logs"
     logs.mkdir()
     processes = [

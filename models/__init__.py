@@ -1,6 +1,7 @@
 """Domain models and rules. Never imports Flask: the API, the CLI, workers and tests call it directly."""
 
 from models.accounts.user import AuthSession, Department, Role, User
+from models.assistant.misses import AssistantMiss
 from models.base import Base
 from models.cases.case import Attachment, Case, CaseEvent, CaseNumberCounter, IdempotencyRecord
 from models.catalogue.service import Service, ServiceVersion
@@ -9,6 +10,7 @@ from models.policies.policy import Policy, PolicyPassage, SearchGeneration
 from models.rating import Rating, Rectification
 
 __all__ = [
+    "AssistantMiss",
     "Attachment",
     "AuthSession",
     "Base",

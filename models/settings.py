@@ -51,6 +51,10 @@ class Settings:
     ACTION_SERVER_URL: str = "http://127.0.0.1:5055"
     RASA_TIMEOUT_SECONDS: float = 2.5
     CHAT_TOKEN_MINUTES: int = 5
+    # Rasa's conversations (models/assistant/conversations.py): their own SQLite file locally; in production
+    # the project's PostgreSQL database, schema "rasa" (…?options=-csearch_path%3Drasa)
+    TRACKER_STORE_URL: str = ""  # sqlite:///$INSTANCE_PATH/conversations.db
+    CONVERSATION_RETENTION_DAYS: int = 90
     # Push notifications (docs/notifications.md)
     NOTIFY_BACKEND: str = "log"
     DISPATCHER: str = ""  # embedded | celery | off; empty: embedded, off when APP_ENV=test
@@ -73,7 +77,8 @@ class Settings:
         instance = Path(self.INSTANCE_PATH)
         for name, default in (("DATABASE_URL", f"sqlite:///{instance / 'yiwang.db'}"),
                               ("UPLOAD_FOLDER", str(instance / "uploads")),
-                              ("SEARCH_INDEX_DIR", str(instance / "search-index"))):
+                              ("SEARCH_INDEX_DIR", str(instance / "search-index")),
+                              ("TRACKER_STORE_URL", f"sqlite:///{instance / 'conversations.db'}")):
             if not getattr(self, name):
                 object.__setattr__(self, name, default)
         if self.DISPATCHER not in ("", *DISPATCHER_MODES):

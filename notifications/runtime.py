@@ -16,8 +16,11 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from models.assistant.conversations import purge_stored_conversations
 from models.base import utcnow
 from models.cases.deadlines import WorkingCalendar
 from models.settings import Settings
@@ -35,8 +38,10 @@ class EmbeddedDispatcher:
     """A daemon thread that sends deliveries, sweeps stuck ones and runs the daily deadline scan."""
 
     def __init__(self, dispatcher: Dispatcher, *, poll_seconds: float = Settings.NOTIFY_POLL_SECONDS, sweep_seconds: float = SWEEP_SECONDS,
-                 calendar: WorkingCalendar | None = None, scan_at: dt.time | None = None) -> None:
+                 calendar: WorkingCalendar | None = None, scan_at: dt.time | None = None,
+                 daily_tasks: tuple[Callable[[], object], ...] = ()) -> None:
         self.dispatcher = dispatcher
+        self.daily_tasks = daily_tasks  # run once a day with the deadline scan (e.g. conversation retention)
         self.poll_seconds, self.sweep_seconds = poll_seconds, sweep_seconds
         self.calendar, self.scan_at = calendar, scan_at
         self._wake, self._stop = threading.Event(), threading.Event()
@@ -93,6 +98,17 @@ class EmbeddedDispatcher:
                     report = scan_deadlines(session, self.calendar, local_now.date())
                 log.info("deadline scan: %s", report)
                 self._scanned_on = local_now.date()
+                for task in self.daily_tasks:
+                    try:
+                        log.info("daily task %s: %s", getattr(task, "__name__", task), task())
+                    except Exception:  # one failing task must not stop the others or the dispatcher
+                        log.exception("daily task failed")
+
+
+def purge_old_conversations(settings: Settings) -> int:
+    """The assistant's conversations past retention (``flask --app api assistant purge-conversations``)."""
+    return purge_stored_conversations(settings.TRACKER_STORE_URL, days=settings.CONVERSATION_RETENTION_DAYS,
+                                      now=utcnow())
 
 
 def init_app(app: Any) -> None:
@@ -104,7 +120,8 @@ def init_app(app: Any) -> None:
     if mode == "embedded":
         dispatcher = Dispatcher.from_settings(app.extensions["yiwang.writer_sessions"], sender, settings)
         embedded = EmbeddedDispatcher(dispatcher, poll_seconds=settings.NOTIFY_POLL_SECONDS,
-                                      calendar=app.extensions["yiwang.calendar"], scan_at=settings.DEADLINE_SCAN_AT)
+                                      calendar=app.extensions["yiwang.calendar"], scan_at=settings.DEADLINE_SCAN_AT,
+                                      daily_tasks=(partial(purge_old_conversations, settings),))
         app.extensions["yiwang.dispatcher"] = embedded
         outbox.add_wake_hook(embedded.wake)
         atexit.register(embedded.stop)

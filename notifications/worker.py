@@ -21,6 +21,7 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 
+from models.assistant.conversations import purge_stored_conversations
 from models.base import utcnow
 from models.cases.deadlines import WorkingCalendar
 from models.db import make_engine, make_session_factory, writer
@@ -49,6 +50,8 @@ celery_app.conf.update(
         "sync-topic-subscriptions": {"task": "notifications.sync_topic_subscriptions", "schedule": 60.0},
         "scan-deadlines": {"task": "notifications.scan_deadlines",
                            "schedule": crontab(hour=_scan_at.hour, minute=_scan_at.minute)},
+        # The assistant's conversations past retention (docs/assistant-quality.md), nightly.
+        "purge-conversations": {"task": "assistant.purge_conversations", "schedule": crontab(hour=3, minute=30)},
     },
 )
 app = celery_app  # `celery -A notifications.worker` finds it
@@ -97,6 +100,12 @@ def scan_deadlines_task() -> dict[str, int]:
     with parts["sessions"]() as session:
         report = scan_deadlines(session, calendar, calendar.local_date(utcnow()))
     return report.__dict__
+
+
+@celery_app.task(name="assistant.purge_conversations")
+def purge_conversations_task() -> int:
+    return purge_stored_conversations(settings.TRACKER_STORE_URL, days=settings.CONVERSATION_RETENTION_DAYS,
+                                      now=utcnow())
 
 
 def wake_workers() -> None:

@@ -21,6 +21,19 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:5055}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 RASA_TOKEN=${RASA_TOKEN:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 mkdir -p instance/logs
+# Conversations survive a restart: Rasa's SQL tracker store (bot/conversation_store.py), by default its own
+# SQLite file next to the API's. Several Rasa servers also share a Redis lock store, so two messages of one
+# conversation are never processed at once (REDIS_LOCK_URL, default the local Redis).
+export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///$PWD/instance/conversations.db}
+endpoints=instance/rasa-endpoints.yml
+cp bot/endpoints.yml "$endpoints"
+if [ "$RASA_SERVERS" -gt 1 ]; then
+  lock=${REDIS_LOCK_URL:-redis://127.0.0.1:6379/2}
+  lock_host=$(echo "$lock" | sed -E 's#^redis://([^:/]+).*#\1#')
+  lock_port=$(echo "$lock" | sed -E 's#^redis://[^:/]+:?([0-9]*).*#\1#')
+  lock_db=$(echo "$lock" | sed -E 's#.*/([0-9]+)$#\1#')
+  printf '\nlock_store:\n  type: redis\n  url: %s\n  port: %s\n  db: %s\n' "$lock_host" "${lock_port:-6379}" "${lock_db:-2}" >>"$endpoints"
+fi
 
 pids=()
 cleanup() {
@@ -41,7 +54,7 @@ if [ -n "$MODEL" ]; then
   pids+=($!)
   for port in $rasa_ports; do
     (cd bot && exec .venv/bin/python serve.py run --enable-api --auth-token "$RASA_TOKEN" -i 127.0.0.1 -p "$port" \
-       --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml >"../instance/logs/rasa-$port.log" 2>&1) &
+       --model "$MODEL" --endpoints "../$endpoints" --credentials credentials.yml >"../instance/logs/rasa-$port.log" 2>&1) &
     pids+=($!)
   done
 fi

@@ -13,14 +13,19 @@ from api.database import db
 from api.i18n import language, translate
 from api.problems import problem
 from api.restx import load_body, model
+from api.schemas.assistant import FeedbackResultSchema, FeedbackSchema
 from api.schemas.chat import ChatRequestSchema, ChatResponseSchema, ChatUnavailableSchema
+from api.schemas.common import ProblemSchema
 from api.schemas.policy import PolicyHitSchema
+from models.assistant.misses import MissKind, record_miss
 from models.errors import N_
 
 ns = Namespace("chat", description="The assistant (智能客服): policy questions, service guidance, applying, case status")
 
 NO_ANSWER = N_("Sorry, I have no answer to that right now. Ask in other words, or call the 12345 government "
                "service hotline.")
+# Replies that answered nothing: recorded for the admins' review list (models.assistant.misses).
+MISS_KINDS = frozenset({"abstain", "fallback", "handover"})
 UNAVAILABLE = N_("The assistant is not available at the moment. Here are the policy passages closest to your "
                  "question; for help call the 12345 government service hotline.")
 
@@ -37,7 +42,7 @@ class Chat(Resource):
         user = optional_user()
         conversation_id = data["conversation_id"] or secrets.token_urlsafe(16)
         lang = language()
-        metadata = {"language": lang}
+        metadata = {"language": lang, "conversation_id": conversation_id}
         if user is not None:
             sender = f"user-{user.id}-{conversation_id}"
             metadata["token"] = assistant.delegated_token(user, token_claims()["sid"])
@@ -52,10 +57,28 @@ class Chat(Resource):
             current_app.logger.warning("assistant unavailable: %s", exc)
             return _unavailable(data["message"], conversation_id)
         if not replies:  # Rasa's REST channel answers [] when an action failed: never reply with nothing
-            replies = [assistant.Reply(translate(NO_ANSWER), [])]
+            replies = [assistant.Reply(translate(NO_ANSWER), [], "fallback")]
+        missed = next((MissKind(r.kind) for r in replies if r.kind in MISS_KINDS), None)
+        if missed is not None:
+            record_miss(db(), kind=missed, question=data["message"], language=lang, conversation_id=conversation_id)
         body = {"conversation_id": conversation_id, "language": lang,
-                "replies": [{"text": r.text, "buttons": r.buttons} for r in replies]}
+                "replies": [{"text": r.text, "buttons": r.buttons, "kind": r.kind} for r in replies]}
         return ChatResponseSchema().dump(body)
+
+
+@ns.route("/feedback")
+class ChatFeedback(Resource):
+    @ns.doc(security=[{"bearer": []}, {}], description="Thumbs up or down on the assistant's reply; thumbs-down "
+            "lands in the admins' review list (GET /admin/assistant/misses).")
+    @ns.expect(model(FeedbackSchema))
+    @ns.response(201, "Recorded", model(FeedbackResultSchema))
+    @ns.response(422, "Invalid feedback", model(ProblemSchema))
+    def post(self):
+        data = load_body(FeedbackSchema())
+        record_miss(db(), kind=MissKind.HELPFUL if data["helpful"] else MissKind.UNHELPFUL,
+                    question=data["question"] or "", language=language(), conversation_id=data["conversation_id"],
+                    message_id=data["message_id"], comment=data["comment"])
+        return FeedbackResultSchema().dump({"recorded": True}), 201
 
 
 def _unavailable(message: str, conversation_id: str):

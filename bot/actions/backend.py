@@ -66,6 +66,11 @@ class YiwangApi:
     def search_policies(self, query: str, k: int = 3) -> dict[str, Any]:
         return self._call("GET", "/policies/search", params={"q": query, "k": k})
 
+    def answer(self, question: str, scope: str = "all") -> dict[str, Any]:
+        """The backend's retrieval answer: service, choices, life_event, policy, handover or abstain
+        (``scope="policy"``: policy, handover or abstain only)."""
+        return self._call("GET", "/assistant/answer", params={"q": question, "scope": scope})
+
     def search_services(self, query: str, limit: int = 5) -> list[dict[str, Any]]:
         return self._call("GET", "/services", params={"q": query, "limit": limit})["items"]
 

@@ -1,4 +1,8 @@
-"""Fallback and hand-over (转人工): one "please rephrase", then the 12345 hotline."""
+"""Hand-over (转人工) and complaints: what to do next, and the conversation reference staff can look up.
+
+The backend records every hand-over with its conversation id (``GET /admin/assistant/misses``); once the
+12345 work-order issue lands, a hand-over will open a work order instead.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,20 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import language_of
+from actions.context import language_of, metadata_of
 from actions.messages import say
 
-FALLBACK_INTENT = "nlu_fallback"
+
+def conversation_reference(tracker: Tracker) -> str:
+    """The app's conversation id (sent by the backend in the metadata), else Rasa's sender id."""
+    reference = metadata_of(tracker).get("conversation_id")
+    return reference if isinstance(reference, str) and reference else tracker.sender_id
 
 
-def previous_user_intent(tracker: Tracker) -> str | None:
-    """The intent of the user message before the latest one, within this session."""
-    seen_latest = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "session_started":
-            return None
-        if event.get("event") == "user":
-            if seen_latest:
-                return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            seen_latest = True
-    return None
-
-
-class ActionFallback(Action):
-    """Runs for low NLU confidence and when no dialogue policy is confident (core fallback)."""
-
+class ActionHandover(Action):
     def name(self) -> str:
-        return "action_fallback"
+        return "action_handover"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        if previous_user_intent(tracker) == FALLBACK_INTENT:
-            dispatcher.utter_message(response="utter_handoff")
-        else:
-            say(dispatcher, language_of(tracker), "rephrase")
+        say(dispatcher, language_of(tracker), "handover", reference=conversation_reference(tracker))
         return []

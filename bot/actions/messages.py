@@ -38,10 +38,44 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "{passage}\n——来源：{source}",
         "en": "Here is what the published policy says (quoted in Chinese):\n“{passage}”\nSource: {source}",
     },
+    "policy_more": {
+        "zh": "{passage}\n——来源：{source}",
+        "en": "More from the published policy (quoted in Chinese):\n“{passage}”\nSource: {source}",
+    },
+    "nothing_more": {
+        "zh": "这就是原文的全部相关内容了。您可以换个问题继续问我。",
+        "en": "That is all the source says on this. Ask me something else if you like.",
+    },
     "policy_unknown": {
-        "zh": "抱歉，在已公开的政策中没有找到可靠的答案。如需咨询，请拨打 12345 政务服务便民热线。",
+        "zh": "抱歉，在已公开的政策中没有找到可靠的答案。如需咨询，请拨打 12345 政务服务便民热线（24 小时）。",
         "en": "Sorry, I found no reliable answer in the published policies. For help, call the 12345 "
-        "government service hotline.",
+        "government service hotline (24 hours).",
+    },
+    "no_reliable_answer": {
+        "zh": "抱歉，我在办事指南和已公开的政策中都没有找到可靠的答案，不想乱猜。您可以拨打 12345 政务服务便民热线"
+        "（24 小时）咨询该找哪个部门，或在工作时间（周一至周五 9:00-12:00，13:30-17:00）前往世纪大道1号市民中心窗口；"
+        "回复「转人工」可转接人工服务。",
+        "en": "Sorry, I found no reliable answer in the service guides or the published policies, and I won't "
+        "guess. Call the 12345 government service hotline (24 hours) to find the right office, or visit the "
+        "Citizen Centre at 1 Shiji Avenue (Mon-Fri 9:00-12:00, 13:30-17:00); say \"human\" to be handed over.",
+    },
+    "handover": {
+        "zh": "已为您转人工服务。请拨打 12345 政务服务便民热线（24 小时），或在工作时间（周一至周五 9:00-12:00，"
+        "13:30-17:00，法定节假日除外）前往世纪大道1号市民中心窗口；投诉请说明时间、地点和经过。"
+        "请向工作人员提供会话编号 {reference}，他们可以据此查看本次对话。",
+        "en": "I'm handing you over to a person. Call the 12345 government service hotline (24 hours), or visit "
+        "the Citizen Centre at 1 Shiji Avenue, Mon-Fri 9:00-12:00 and 13:30-17:00 (closed on public "
+        "holidays); for a complaint, say when, where and what happened. Give the conversation reference "
+        "{reference} so staff can read this conversation.",
+    },
+    "service_choices": {
+        "zh": "您要办的可能是以下事项之一：\n{names}\n请选择一个，我来介绍它。",
+        "en": "You may mean one of these services:\n{names}\nPick one and I'll explain it.",
+    },
+    "service_match": {"zh": "根据您的描述，相关的事项是：", "en": "From what you describe, this is the service:"},
+    "life_event": {
+        "zh": "「{event}」一般需要依次办理：\n{steps}\n点选事项可查看办事指南。",
+        "en": "{event} usually takes these services, in this order:\n{steps}\nTap a service to read its guide.",
     },
     "service_overview": {
         "zh": "「{service_name}」（{department}）\n{summary}\n办理对象：{for_whom}｜时限：{time_limit}｜"
@@ -124,6 +158,19 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# What kind of reply each text is (the API passes it on as the reply's ``kind``, docs/api.md).
+KINDS: dict[str, str] = {
+    "backend_unavailable": "abstain", "sign_in": "case", "rephrase": "fallback", "policy_answer": "answer",
+    "policy_more": "answer", "nothing_more": "answer", "policy_unknown": "abstain", "no_reliable_answer": "abstain",
+    "handover": "handover", "service_choices": "choices", "service_match": "answer", "life_event": "answer",
+    "choose_service": "choices", "ask_which_service": "fallback", "service_not_found": "abstain",
+    "application_started": "form", "application_not_online": "answer", "ask_field": "form",
+    "field_invalid": "form", "summary": "form", "confirm_or_cancel": "form", "application_submitted": "form",
+    "application_rejected": "form", "application_cancelled": "form", "open_cases": "case",
+    "no_open_cases": "case", "case_detail": "case", "case_not_found": "case",
+}
+
+
 def mask_id_numbers(text: str) -> str:
     """Hide the middle of every 18-character ID number: 110101********123X."""
     return ID_NUMBER.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
@@ -141,7 +188,7 @@ def say(
     buttons: list[dict[str, str]] | None = None,
     **values: Any,
 ) -> None:
-    """Send one text from :data:`TEXTS`, filled in and with ID numbers masked."""
+    """Send one text from :data:`TEXTS`, filled in and with ID numbers masked, with its kind (:data:`KINDS`)."""
     message = mask_id_numbers(text(key, language, **values))
     masked_buttons = [{**b, "title": mask_id_numbers(b["title"])} for b in buttons or []]
-    dispatcher.utter_message(text=message, buttons=masked_buttons)
+    dispatcher.utter_message(text=message, buttons=masked_buttons, json_message={"kind": KINDS.get(key, "answer")})

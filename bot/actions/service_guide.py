@@ -13,10 +13,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend import BackendUnavailable, NotFound
-from actions.context import api_for, language_of
+from actions.backend import BackendUnavailable, NotFound, Problem
+from actions.context import api_for, language_of, latest_text
 from actions.messages import say
-from actions.service_lookup import choose_service, question_intent
+from actions.service_lookup import choose_service, is_free_text, question_intent
 from actions.threaded import ApiAction
 
 WORDS = {
@@ -184,6 +184,18 @@ class ServiceGuideAction(ApiAction):
         language = language_of(tracker)
         api = api_for(tracker)
         try:
+            if is_free_text(tracker):
+                # No service named: the backend's retrieval decides (a service, choices, a life event, ...);
+                # only when it abstains are keyword hits offered as buttons, as before. (Imported here because
+                # retrieval words a found service with this module.)
+                from actions.retrieval import word_answer
+
+                answer = api.answer(latest_text(tracker))
+                if answer.get("outcome") == "service" and answer.get("services"):
+                    return self._answer(dispatcher, language, api.service(answer["services"][0]["code"]))
+                if answer.get("outcome") not in ("abstain", None):
+                    return word_answer(dispatcher, tracker, api, language, answer,
+                                       intent=question_intent(tracker, self.intent))
             choice = choose_service(tracker, api)
             if not choice.code:
                 if choice.candidates:
@@ -199,6 +211,12 @@ class ServiceGuideAction(ApiAction):
         except BackendUnavailable:
             say(dispatcher, language, "backend_unavailable")
             return []
+        except Problem:
+            say(dispatcher, language, "ask_which_service")
+            return []
+        return self._answer(dispatcher, language, guide)
+
+    def _answer(self, dispatcher: CollectingDispatcher, language: str, guide: dict[str, Any]) -> list:
         say(dispatcher, language, self.message, service_name=guide["name"], **self.values(guide, language))
         return [SlotSet("service", guide["code"])]
 

@@ -50,6 +50,17 @@ def choose_service(tracker: Tracker, api: YiwangApi) -> ServiceChoice:
     return ServiceChoice()
 
 
+def is_free_text(tracker: Tracker) -> bool:
+    """No service named, none remembered: only the words of the message say what the user wants."""
+    if latest_entity_values(tracker, "service"):
+        return False
+    remembered = tracker.get_slot("service")
+    if remembered and SERVICE_CODE.match(remembered):
+        return False
+    text = latest_text(tracker)
+    return bool(text) and not text.startswith("/")
+
+
 def _search(api: YiwangApi, query: str, *, exact_is_enough: bool) -> ServiceChoice:
     """A single hit for a recognised service name is that service; a free-text hit is only offered."""
     items = api.search_services(query, limit=MAX_CHOICES)

@@ -98,7 +98,11 @@ def test_a_single_search_hit_for_a_recognised_name_is_answered(api, dispatcher, 
     assert texts(dispatcher) == ["「企业设立登记」：不收费"]
 
 
-def test_free_text_hits_are_only_offered_never_answered(api, dispatcher):
+ABSTAIN = {"outcome": "abstain", "services": [], "life_event": None, "policy": None}
+
+
+def test_free_text_the_backend_cannot_place_only_offers_keyword_hits(api, dispatcher):
+    api.get(f"{API}/assistant/answer", json=ABSTAIN)
     api.get(f"{API}/services", json={"items": [{"code": "YW-GAJ-001", "name": "居民身份证换领"}]})
     tracker = make_tracker("我的证件快过期了要准备什么", "ask_service_materials")
 
@@ -110,12 +114,36 @@ def test_free_text_hits_are_only_offered_never_answered(api, dispatcher):
 
 
 def test_no_service_and_no_hit_asks_which_service(api, dispatcher):
+    api.get(f"{API}/assistant/answer", json=ABSTAIN)
     api.get(f"{API}/services", json={"items": []})
     tracker = make_tracker("需要什么材料", "ask_service_materials")
 
     run_action(ActionServiceMaterials(), dispatcher, tracker, {})
 
     assert texts(dispatcher) == ["请问是哪个事项？请告诉我事项名称，例如「营业执照」「身份证换领」。"]
+
+
+def test_free_text_found_by_meaning_answers_the_question_asked(api, dispatcher, guide_zh):
+    api.get(f"{API}/assistant/answer", json={**ABSTAIN, "outcome": "service",
+                                              "services": [{"code": "YW-SCJG-001", "name": "企业设立登记"}]})
+    api.get(GUIDE_URL, json=guide_zh)
+    tracker = make_tracker("注册有限公司要交钱吗", "ask_service_fee")
+
+    assert run_action(ActionServiceFee(), dispatcher, tracker, {}) == [SlotSet("service", "YW-SCJG-001")]
+    assert texts(dispatcher) == ["「企业设立登记」：不收费"]
+
+
+def test_free_text_that_is_a_life_event_lists_its_services_instead_of_guessing_one(api, dispatcher):
+    event = {"name": "开办餐饮店", "steps": [
+        {"services": [{"code": "YW-SCJG-003", "name": "个体工商户设立登记"}], "note": "先办营业执照"},
+        {"services": [{"code": "YW-SCJG-002", "name": "食品经营许可"}], "note": "再申请食品经营许可"}]}
+    api.get(f"{API}/assistant/answer", json={**ABSTAIN, "outcome": "life_event", "life_event": event})
+    tracker = make_tracker("我想开个小饭馆，要办什么手续", "ask_service_overview")
+
+    run_action(ActionServiceOverview(), dispatcher, tracker, {})
+
+    [text] = texts(dispatcher)
+    assert text.index("个体工商户设立登记") < text.index("食品经营许可") and "义务教育" not in text
 
 
 def test_unknown_code_clears_the_slot(api, dispatcher):

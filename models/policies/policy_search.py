@@ -72,8 +72,8 @@ class PolicySearch:
                     self._save()
         return self._index
 
-    def search(self, session: Session, query: str, k: int = 5) -> PolicyResults:
-        result: SearchResult = self.index(session).search(query, k)
+    def search(self, session: Session, query: str, k: int = 5, *, vector=None) -> PolicyResults:
+        result: SearchResult = self.index(session).search(query, k, vector=vector)
         if result.abstained or not result.hits:
             return PolicyResults([], True)
         ids = {hit.doc_id for hit in result.hits}

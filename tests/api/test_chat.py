@@ -32,13 +32,14 @@ def test_anonymous_message_is_forwarded_with_the_language(client, rasa):
     assert response.status_code == 200
     body = response.get_json()
     assert body["replies"] == [{"text": "请问您要办理哪项业务？", "buttons": [
-        {"title": "企业设立登记", "payload": '/ask_service_overview{"service":"YW-SCJG-001"}'}]}]
+        {"title": "企业设立登记", "payload": '/ask_service_overview{"service":"YW-SCJG-001"}'}], "kind": "answer"}]
     assert body["language"] == "zh" and len(body["conversation_id"]) >= 16
     sent = rasa.requests[-1]
     assert sent["path"] == "/webhooks/rest/webhook"
     assert sent["body"]["message"] == "我想开公司"
     assert sent["body"]["sender"] == f"guest-{body['conversation_id']}"
-    assert sent["body"]["metadata"] == {"language": "zh"}  # no token for anonymous users
+    # no token for anonymous users; the conversation id lets a hand-over give the citizen a reference
+    assert sent["body"]["metadata"] == {"language": "zh", "conversation_id": body["conversation_id"]}
 
     again = chat(client, "how long does it take", {"Accept-Language": "en"}, conversation_id=body["conversation_id"])
     assert again.get_json()["conversation_id"] == body["conversation_id"]

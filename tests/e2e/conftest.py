@@ -58,39 +58,75 @@ def live_api(app):
     server.shutdown()
 
 
+class RasaServer:
+    """The Rasa server as `make run` starts it (serve.py, the SQL tracker store), restartable in a test."""
+
+    def __init__(self, model: Path, endpoints: Path, env: dict, logs: Path):
+        self.model, self.endpoints, self.env, self.logs = model, endpoints, env, logs
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, deadline: float) -> None:
+        self.starts += 1
+        log = self.logs / f"rasa-{self.starts}.log"
+        self.process = subprocess.Popen(
+            [str(BOT / ".venv/bin/python"), "serve.py", "run", "--enable-api", "-i", "127.0.0.1", "-p", str(self.port),
+             "--model", str(self.model), "--endpoints", str(self.endpoints), "--credentials", "credentials.yml"],
+            cwd=BOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        wait_until(f"{self.url}/", self.process, log, deadline)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start(time.monotonic() + STARTUP_SECONDS)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="session")
 def assistant(app, bot_model, live_api, tmp_path_factory):
     logs = tmp_path_factory.mktemp("assistant")
-    action_port, rasa_port = free_port(), free_port()
+    action_port = free_port()
+    conversations = logs / "conversations.db"
     endpoints = logs / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+                         "tracker_store:\n  type: conversation_store.ConversationStore\n"
+                         f'  url: "sqlite:///{conversations}"\n')
     env = {**os.environ, "YIWANG_API_URL": live_api, "YIWANG_API_TIMEOUT": "30", "RASA_TELEMETRY_ENABLED": "false",
            "SANIC_HOST": "127.0.0.1", "OMP_NUM_THREADS": "1"}
     env.pop("DATABASE_URL", None)
-    processes = []
+    rasa = RasaServer(bot_model, endpoints, env, logs)
+    actions = None
     try:
         action_log = logs / "actions.log"
-        processes.append(subprocess.Popen(
+        actions = subprocess.Popen(
             [str(BOT / ".venv/bin/rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-            cwd=BOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT))
-        rasa_log = logs / "rasa.log"
-        processes.append(subprocess.Popen(
-            [str(BOT / ".venv/bin/python"), "serve.py", "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
-             "--model", str(bot_model), "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
-            cwd=BOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT))
+            cwd=BOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + STARTUP_SECONDS
-        wait_until(f"http://127.0.0.1:{action_port}/health", processes[0], action_log, deadline)
-        wait_until(f"http://127.0.0.1:{rasa_port}/", processes[1], rasa_log, deadline)
-        saved = {k: app.config[k] for k in ("RASA_URL", "ACTION_SERVER_URL", "RASA_TIMEOUT_SECONDS")}
-        app.config.update(RASA_URL=f"http://127.0.0.1:{rasa_port}", ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}",
-                          RASA_TIMEOUT_SECONDS=30)
-        yield {"rasa": app.config["RASA_URL"], "logs": logs}
+        wait_until(f"http://127.0.0.1:{action_port}/health", actions, action_log, deadline)
+        rasa.start(deadline)
+        saved = {k: app.config[k] for k in ("RASA_URL", "ACTION_SERVER_URL", "RASA_TIMEOUT_SECONDS", "TRACKER_STORE_URL")}
+        app.config.update(RASA_URL=rasa.url, ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}",
+                          RASA_TIMEOUT_SECONDS=30, TRACKER_STORE_URL=f"sqlite:///{conversations}")
+        yield {"rasa": rasa.url, "logs": logs, "server": rasa, "conversations": conversations}
         app.config.update(saved)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        rasa.stop()
+        if actions is not None:
+            stop(actions)

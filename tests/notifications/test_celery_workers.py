@@ -157,7 +157,7 @@ def test_beat_schedules_every_periodic_task_by_its_purpose():
     schedule = worker.celery_app.conf.beat_schedule
     assert {entry["task"] for entry in schedule.values()} == {
         "notifications.deliver_due", "notifications.recover_stuck_deliveries",
-        "notifications.sync_topic_subscriptions", "notifications.scan_deadlines"}
+        "notifications.sync_topic_subscriptions", "notifications.scan_deadlines", "assistant.purge_conversations"}
     assert all(entry["task"] in worker.celery_app.tasks for entry in schedule.values())
     daily = schedule["scan-deadlines"]["schedule"]
     scan_at = worker.settings.DEADLINE_SCAN_AT

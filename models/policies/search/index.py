@@ -400,9 +400,13 @@ class PassageIndex:
         background = self._background_similarity(vector) if vector is not None else 1.0
         return ranking.QueryScores(lexical, semantic, coverage, alive.copy(), background, translated)
 
-    def search(self, query: str, k: int = 5, *, method: ranking.Method = ranking.Method.HYBRID) -> SearchResult:
-        """The `k` best passages for a query, or none (abstained) when nothing is relevant enough."""
-        weights, vector, translated = self._query(query, embed=method != ranking.Method.BM25)
+    def search(self, query: str, k: int = 5, *, method: ranking.Method = ranking.Method.HYBRID,
+               vector: np.ndarray | None = None) -> SearchResult:
+        """The `k` best passages for a query, or none (abstained) when nothing is relevant enough.
+
+        `vector`: the query's e5 vector when the caller has it already (as `_query` would embed it)."""
+        weights, embedded, translated = self._query(query, embed=vector is None and method != ranking.Method.BM25)
+        vector = embedded if vector is None else vector
         with self._lock:
             generation = self.generation
             scores = self._scores(weights, vector, translated)

@@ -206,3 +206,9 @@ def test_marks_follow_their_rows_through_removal_and_compaction(index):
         hits = index.search(query).hits
         assert "<mark>" in hits[0].snippet
         assert [hit.snippet for hit in hits] == [highlight(hit.text, terms, index.analyzer) for hit in hits]
+
+
+def test_a_query_vector_given_by_the_caller_gives_the_same_result(seed_index):
+    query = "国家政务外网的建设目标是什么"
+    given = seed_index.search(query, 3, vector=seed_index.embedder.query(query))
+    assert [(h.doc_id, h.ordinal) for h in given.hits] == [(h.doc_id, h.ordinal) for h in seed_index.search(query, 3).hits]

@@ -9,11 +9,12 @@ import json
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from flask_restx import Api
 from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.routing import RoutingException
 
+from api.limits import read_json_body
 from api.problems import from_any
 from models.errors import N_, DomainError, ValidationFailed, flatten_errors
 from models.pagination import BadCursor
@@ -99,30 +100,11 @@ class UnsupportedBody(DomainError):
     message = N_("Send a JSON body with the header Content-Type: application/json.")
 
 
-class MalformedJson(DomainError):
-    status = 400
-    type = "malformed-json"
-    title = N_("Malformed JSON")
-    message = N_("The request body is not valid JSON.")
-
-
-class BodyTooLarge(DomainError):
-    status = 413
-    type = "payload-too-large"
-    title = N_("Too large")
-    message = N_("The request body is too large.")
-
-
 def load_body(schema: Schema) -> dict:
     """Validate the JSON body with a schema; every field error is reported at once."""
     if not request.is_json:
         raise UnsupportedBody()
-    limit = current_app.config["MAX_JSON_KB"] * 1024
-    if request.content_length is not None and request.content_length > limit:
-        raise BodyTooLarge()
-    data = request.get_json(silent=True)
-    if data is None:
-        raise MalformedJson()
+    data = read_json_body()
     try:
         return schema.load(data)
     except ValidationError as exc:

@@ -158,7 +158,7 @@ class CaseAssign(Resource):
 @ns.route("/cases/<string:case_no>/actions")
 class CaseAction(Resource):
     @ns.doc(description="Take a workflow action (see allowed_actions). If-Match is required: 428 without it, "
-            "412 when the case changed meanwhile. An Idempotency-Key makes a replayed request (an action "
+            "412 when it is not the current ETag (the case changed meanwhile); * matches any version. An Idempotency-Key makes a replayed request (an action "
             "queued offline) return the result instead of acting twice.",
             params={"If-Match": {**IF_MATCH, "required": True},
                     "Idempotency-Key": {"in": "header", "type": "string", "description": "1-128 ASCII characters"}})

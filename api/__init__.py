@@ -15,6 +15,7 @@ from api.database import init_database
 from api.extensions import compress, limiter
 from api.health import health
 from api.i18n import init_i18n
+from api.limits import init_limits
 from api.problems import init_problems
 from models.deadlines import WorkingCalendar
 from models.policy_search import PolicySearch
@@ -48,6 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_auth(app)
     init_problems(app)
     init_conditional(app)
+    init_limits(app)
     limiter.init_app(app)
     compress.init_app(app)
     _register_routes(app)

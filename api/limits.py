@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app, request
+from flask import Flask, current_app, request
+from werkzeug.routing import IntegerConverter
 
 from models.errors import N_, DomainError
 
 MAX_JSON_DEPTH = 32  # our deepest schema (a guide's bilingual materials) nests 5 levels
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 class BodyTooLarge(DomainError):
@@ -33,6 +35,43 @@ class JsonTooDeep(DomainError):
     message = N_("The request body nests arrays or objects more than {depth} levels deep.")
 
 
+class UnstorableText(DomainError):
+    status = 400
+    type = "bad-request"
+    title = N_("Bad request")
+    message = N_("The request contains characters that cannot be stored (NUL or an unpaired surrogate).")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` URL parts: a number beyond any id is no route (404), not an overflow in the database."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_limits(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
+
+    @app.before_request
+    def _refuse_unstorable_text():
+        texts = [request.path, *request.args.keys(), *request.args.values()]
+        if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            texts += [*request.form.values(), *(upload.filename or "" for upload in request.files.values())]
+        if any(not _storable(text) for text in texts):
+            raise UnstorableText()
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_json_body() -> object:
     """The parsed JSON body, reading at most MAX_JSON_KB bytes from the stream whatever Content-Length says
     (a chunked body has none), and refusing nesting deeper than MAX_JSON_DEPTH before it is used."""
@@ -48,19 +87,21 @@ def read_json_body() -> object:
         raise JsonTooDeep(depth=MAX_JSON_DEPTH) from exc
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise MalformedJson() from exc
-    if _depth_exceeds(data, MAX_JSON_DEPTH):
-        raise JsonTooDeep(depth=MAX_JSON_DEPTH)
+    _check_structure(data)
     return data
 
 
-def _depth_exceeds(data: object, limit: int) -> bool:
-    """Whether arrays and objects nest deeper than ``limit`` (iterative: a deep body cannot recurse here)."""
+def _check_structure(data: object) -> None:
+    """Arrays and objects nest at most MAX_JSON_DEPTH deep (walked without recursion, so a deep body cannot
+    exhaust the stack here) and every string can be stored (PostgreSQL refuses NUL; UTF-8 lone surrogates)."""
     stack = [(data, 1)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, dict | list):
-            if depth > limit:
-                return True
-            children = node.values() if isinstance(node, dict) else node
-            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
+        if isinstance(node, str):
+            if not _storable(node):
+                raise UnstorableText()
+        elif isinstance(node, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise JsonTooDeep(depth=MAX_JSON_DEPTH)
+            children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)

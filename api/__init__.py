@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -16,6 +15,7 @@ from api.extensions import compress, limiter
 from api.health import health
 from api.i18n import init_i18n
 from api.limits import init_limits
+from api.logs import init_logging
 from api.problems import init_problems
 from models.deadlines import WorkingCalendar
 from models.policy_search import PolicySearch
@@ -34,8 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URI"]
     app.config["COMPRESS_MIMETYPES"] = ["application/json", "application/problem+json", "text/html"]
     app.json.ensure_ascii = False
-    logging.basicConfig(level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    init_logging(app)
     if config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config["TRUSTED_PROXIES"], x_proto=config["TRUSTED_PROXIES"])
 

@@ -17,6 +17,7 @@ from api.i18n import init_i18n
 from api.limits import init_limits
 from api.logs import init_logging
 from api.problems import init_problems
+from api.security import init_security
 from models.deadlines import WorkingCalendar
 from models.policy_search import PolicySearch
 from models.storage import LocalStorage
@@ -49,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_problems(app)
     init_conditional(app)
     init_limits(app)
+    init_security(app)
     limiter.init_app(app)
     compress.init_app(app)
     _register_routes(app)

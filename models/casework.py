@@ -28,6 +28,7 @@ from models.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from models.file_checks import has_active_content
 from models.forms import validate_form
 from models.service import Service
 from models.storage import LocalStorage
@@ -261,6 +262,9 @@ def add_attachment(
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ALLOWED_CONTENT_TYPES:
         raise UnsupportedMediaType()
+    if has_active_content(stream, kind.mime):
+        raise UnsupportedMediaType(N_("This file also contains web page or script content; send a plain scan "
+                                      "or photo."))
     stream.seek(0)
     stored = storage.save(stream, max_size)
     if stored is None:

@@ -60,3 +60,15 @@ def assert_problem(response, status: int, type_suffix: str | None = None) -> dic
     if type_suffix:
         assert body["type"].endswith(type_suffix), body["type"]
     return body
+
+
+def png_bytes() -> bytes:
+    """A valid 1×1 PNG."""
+    import zlib
+
+    def chunk(kind, data):
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    header = (1).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) \
+        + chunk(b"IEND", b"")

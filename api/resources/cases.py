@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 
@@ -23,6 +23,7 @@ from api.schemas.case import (
 )
 from api.schemas.common import ProblemSchema
 from api.schemas.rating import RatingCreateSchema, RatingSchema
+from api.security import serve_attachment
 from api.views import case_detail, case_summary, rating_view
 from models.case import Attachment, Case
 from models.casework import (
@@ -214,8 +215,7 @@ class CaseAttachmentFile(Resource):
         attachment = db().get(Attachment, attachment_id)
         if attachment is None or attachment.case_id != case.id or attachment.visibility != "public":
             raise NotFound()
-        return send_file(storage().open(attachment.storage_key), mimetype=attachment.content_type,
-                         download_name=attachment.filename, etag=attachment.sha256)
+        return serve_attachment(storage(), attachment)
 
 
 def resolve_material(case: Case, given: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask_restx import Namespace, Resource
 
 from api.auth import roles_required, signed_in_user, staff_only
@@ -30,6 +30,7 @@ from api.schemas.office import (
     StatsArgsSchema,
     StatsSchema,
 )
+from api.security import serve_attachment
 from api.views import office_case_detail, office_case_item, rectification_view, staff_view, stats_view
 from models.base import utcnow
 from models.case import Attachment, Case
@@ -222,8 +223,7 @@ class FieldAttachmentFile(Resource):
         attachment = db().get(Attachment, attachment_id)
         if attachment is None or attachment.case_id != case.id:
             raise NotFound()
-        return send_file(storage().open(attachment.storage_key), mimetype=attachment.content_type,
-                         download_name=attachment.filename, etag=attachment.sha256)
+        return serve_attachment(storage(), attachment)
 
 
 @ns.route("/staff")

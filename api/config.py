@@ -82,6 +82,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "NOTIFY_LEASE_SECONDS": _float("NOTIFY_LEASE_SECONDS", 300.0),
         "NOTIFY_POLL_SECONDS": _float("NOTIFY_POLL_SECONDS", 2.0),
         "DEADLINE_SCAN_AT": _str("DEADLINE_SCAN_AT", "08:30"),
+        # Hardening (README, security)
+        "MAX_DEVICES_PER_USER": _int("MAX_DEVICES_PER_USER", 10),
     } | overrides
 
 

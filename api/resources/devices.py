@@ -42,7 +42,8 @@ class Devices(Resource):
     def post(self):
         data = load_body(DeviceRegisterSchema())
         session = db()
-        device, created = register_device(session, signed_in_user(), **data)
+        device, created = register_device(session, signed_in_user(), **data,
+                                          max_active=current_app.config["MAX_DEVICES_PER_USER"])
         session.commit()
         sync_device_topics(session, sender(), [device])  # on failure the minutely sweep tries again
         session.commit()

@@ -60,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _register_routes(app: Flask) -> None:
     from api.resources import (
+        access_log,  # noqa: F401 - adds the access-log routes to the office and cases namespaces
         auth,
         broadcasts,
         cases,

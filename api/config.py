@@ -84,6 +84,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "DEADLINE_SCAN_AT": _str("DEADLINE_SCAN_AT", "08:30"),
         # Hardening (README, security)
         "MAX_DEVICES_PER_USER": _int("MAX_DEVICES_PER_USER", 10),
+        "REFRESH_GRACE_SECONDS": _int("REFRESH_GRACE_SECONDS", 30),
     } | overrides
 
 

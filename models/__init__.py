@@ -1,5 +1,6 @@
 """Domain models and rules. Never imports Flask: the API, the CLI, workers and tests call it directly."""
 
+from models.access_log import CaseAccess
 from models.base import Base
 from models.case import Attachment, Case, CaseEvent, CaseNumberCounter, IdempotencyRecord
 from models.notification import Broadcast, Delivery, Device, Notification
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "Broadcast",
     "Case",
+    "CaseAccess",
     "CaseEvent",
     "CaseNumberCounter",
     "Delivery",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -77,16 +80,29 @@ def open_session(session: Session, user: User, refresh_jti: str, user_agent: str
     return auth_session
 
 
-def rotate_session(session: Session, auth_session: AuthSession, presented_jti: str, new_jti: str) -> bool:
-    """Swap the refresh token. A stale token means it was stolen or replayed: end the session."""
+class Rotation(enum.Enum):
+    ROTATED = "rotated"  # the current refresh token: a new one replaces it
+    RETRIED = "retried"  # the one rotated out last, within the grace window: the same new pair again
+    ENDED = "ended"  # a replay (or a revoked session): the session is over
+
+
+def rotate_session(session: Session, auth_session: AuthSession, presented_jti: str, new_jti: str, *,
+                   grace: dt.timedelta = dt.timedelta(0), now: dt.datetime | None = None) -> Rotation:
+    """Swap the refresh token. The token rotated out last, presented again within ``grace`` of its rotation,
+    is a retry after a lost response: the caller re-issues the pair of that rotation. Any other stale token
+    means it was stolen or replayed: end the session."""
+    now = now or utcnow()
     if auth_session.revoked_at is not None:
-        return False
-    if auth_session.refresh_jti != presented_jti:
-        auth_session.revoked_at = utcnow()
-        return False
-    auth_session.refresh_jti = new_jti
-    auth_session.refreshed_at = utcnow()
-    return True
+        return Rotation.ENDED
+    if auth_session.refresh_jti == presented_jti:
+        auth_session.previous_refresh_jti = presented_jti
+        auth_session.refresh_jti = new_jti
+        auth_session.refreshed_at = now.replace(microsecond=0)  # the new pair's issue time, to the second
+        return Rotation.ROTATED
+    if auth_session.previous_refresh_jti == presented_jti and now - auth_session.refreshed_at <= grace:
+        return Rotation.RETRIED
+    auth_session.revoked_at = now
+    return Rotation.ENDED
 
 
 def revoke_session(auth_session: AuthSession) -> None:

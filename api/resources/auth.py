@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 from flask import current_app, request
 from flask_jwt_extended.exceptions import WrongTokenError
 from flask_restx import Namespace, Resource
@@ -12,7 +15,7 @@ from api.extensions import limiter
 from api.restx import load_body, model
 from api.schemas.account import LoginSchema, RegisterSchema, TokensSchema
 from api.schemas.common import ProblemSchema
-from models.accounts import authenticate, create_user, open_session, revoke_session, rotate_session
+from models.accounts import Rotation, authenticate, create_user, open_session, revoke_session, rotate_session
 from models.errors import N_, Unauthorized
 from models.user import AuthSession
 
@@ -85,16 +88,20 @@ def _presented_session(*, allow_access: bool = False) -> AuthSession:
 
 @ns.route("/refresh")
 class Refresh(Resource):
-    @ns.doc(description="Send the refresh token as the Bearer token. It rotates: the old one stops working.")
+    @ns.doc(description="Send the refresh token as the Bearer token. It rotates: the old one stops working, "
+            "except that within REFRESH_GRACE_SECONDS (30 s) of the rotation it answers the same new pair again "
+            "(a retry after a lost answer); used later it ends the sign-in.")
     @ns.response(200, "New tokens", model(TokensSchema))
     def post(self):
         auth_session = _presented_session()
         user = signed_in_user(refresh=True)
-        tokens = issue_tokens(user, auth_session)
-        rotated = rotate_session(db(), auth_session, token_claims()["jti"], new_refresh_jti(tokens))
+        grace = dt.timedelta(seconds=current_app.config["REFRESH_GRACE_SECONDS"])
+        rotation = rotate_session(db(), auth_session, token_claims()["jti"], str(uuid.uuid4()), grace=grace)
         db().commit()
-        if not rotated:
+        if rotation is Rotation.ENDED:
             raise Unauthorized(N_("This sign-in has ended. Sign in again."))
+        tokens = issue_tokens(user, auth_session, issued_at=auth_session.refreshed_at,
+                              refresh_jti=auth_session.refresh_jti)
         return TokensSchema().dump({**tokens, "user": user})
 
 

@@ -32,6 +32,7 @@ from api.schemas.office import (
 )
 from api.security import serve_attachment
 from api.views import office_case_detail, office_case_item, rectification_view, staff_view, stats_view
+from models.access_log import record_access
 from models.base import utcnow
 from models.case import Attachment, Case
 from models.casework import (
@@ -78,6 +79,12 @@ def today() -> dt.date:
     return calendar().local_date(utcnow())
 
 
+def log_reads(viewer: User, cases, reason: str, attachment_id: int | None = None) -> None:
+    """Record in the staff access log that ``viewer`` read these cases' personal data (committed now)."""
+    record_access(db(), viewer, cases, reason, attachment_id=attachment_id)
+    db().commit()
+
+
 def case_response(case: Case, *, replayed: bool = False):
     """The staff view of a case; its ETag (also on POST answers) is the If-Match for the next change."""
     expose_version(case.version)
@@ -109,7 +116,9 @@ class Inbox(Resource):
         rows, after = keyset_page(db(), stmt, INBOX_ORDER, decode_cursor(args["cursor"]), args["limit"],
                                   inbox_sort_values)
         items = [office_case_item(case, user, calendar()) for case in rows]
-        return OfficeCaseListSchema().dump({"items": items, "next_cursor": encode_cursor(after)})
+        page = OfficeCaseListSchema().dump({"items": items, "next_cursor": encode_cursor(after)})
+        log_reads(user, rows, "inbox")
+        return page
 
 
 @ns.route("/cases/<string:case_no>")
@@ -120,7 +129,10 @@ class OfficeCase(Resource):
     @ns.response(404, "No such case in my department", model(ProblemSchema))
     @staff_only
     def get(self, case_no):
-        return case_response(fetch_department_case(db(), signed_in_user(), case_no))
+        case = fetch_department_case(db(), signed_in_user(), case_no)
+        response = case_response(case)
+        log_reads(signed_in_user(), [case], "detail")
+        return response
 
 
 @ns.route("/cases/<string:case_no>/claim")
@@ -223,7 +235,9 @@ class FieldAttachmentFile(Resource):
         attachment = db().get(Attachment, attachment_id)
         if attachment is None or attachment.case_id != case.id:
             raise NotFound()
-        return serve_attachment(storage(), attachment)
+        response = serve_attachment(storage(), attachment)
+        log_reads(signed_in_user(), [case], "download", attachment_id=attachment.id)
+        return response
 
 
 @ns.route("/staff")

@@ -85,6 +85,11 @@ def load_config(overrides: dict | None = None) -> dict:
         # Hardening (README, security)
         "MAX_DEVICES_PER_USER": _int("MAX_DEVICES_PER_USER", 10),
         "REFRESH_GRACE_SECONDS": _int("REFRESH_GRACE_SECONDS", 30),
+        "EXPENSIVE_RATE_LIMIT": _str("EXPENSIVE_RATE_LIMIT", "30 per minute;600 per hour"),
+        "WRITE_RATE_LIMIT": _str("WRITE_RATE_LIMIT", "60 per minute;1000 per hour"),
+        "REGISTER_PHONE_RATE_LIMIT": _str("REGISTER_PHONE_RATE_LIMIT", "3 per hour;10 per day"),
+        "LOGIN_LOCKOUT_ATTEMPTS": _int("LOGIN_LOCKOUT_ATTEMPTS", 5),
+        "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
     } | overrides
 
 

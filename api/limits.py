@@ -4,10 +4,18 @@
 from __future__ import annotations
 
 import json
+import math
+import time
 
 from flask import Flask, current_app, request
+from flask_jwt_extended.utils import decode_token
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing import IntegerConverter
 
+from api.extensions import limiter
+from models.account_lockout import AccountLockout
 from models.errors import N_, DomainError
 
 MAX_JSON_DEPTH = 32  # our deepest schema (a guide's bilingual materials) nests 5 levels
@@ -50,8 +58,61 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def client_key() -> str:
+    return f"client:{get_remote_address()}"
+
+
+def signed_in_user_id() -> str | None:
+    """The user id of a valid bearer token, without a database query (None for anonymous callers)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme != "Bearer" or not token:
+        return None
+    try:
+        return str(decode_token(token)["sub"])
+    except Exception:  # noqa: BLE001 - any bad token: the view answers 401 itself
+        return None
+
+
+def user_key() -> str:
+    return f"user:{signed_in_user_id()}"
+
+
+def _expensive_limit() -> str:
+    return current_app.config["EXPENSIVE_RATE_LIMIT"]
+
+
+# Endpoints that cost CPU (search, the assistant, form checks): limited per client and, signed in, per user.
+EXPENSIVE = [limiter.limit(_expensive_limit, key_func=client_key),
+             limiter.limit(_expensive_limit, key_func=user_key, exempt_when=lambda: signed_in_user_id() is None)]
+
+
+def check_rate(setting: str, scope: str, key: str) -> None:
+    """Count one hit of ``key`` in ``scope`` against the limits of a setting; 429 with Retry-After when over."""
+    strategy = limiter.limiter
+    for item in parse_many(current_app.config[setting]):
+        if not strategy.hit(item, scope, key):
+            reset_at = strategy.get_window_stats(item, scope, key).reset_time
+            raise TooManyRequests(retry_after=max(1, math.ceil(reset_at - time.time())))
+
+
+def lockout() -> AccountLockout:
+    return current_app.extensions["yiwang.lockout"]
+
+
 def init_limits(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
+    app.extensions["yiwang.lockout"] = AccountLockout.from_uri(
+        app.config["RATELIMIT_STORAGE_URI"], attempts=app.config["LOGIN_LOCKOUT_ATTEMPTS"],
+        minutes=app.config["LOGIN_LOCKOUT_MINUTES"])
+
+    @app.before_request
+    def _limit_writes():
+        """Every request that writes counts against WRITE_RATE_LIMIT, per client and per signed-in user."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        check_rate("WRITE_RATE_LIMIT", "writes", client_key())
+        if (user_id := signed_in_user_id()) is not None:
+            check_rate("WRITE_RATE_LIMIT", "writes", f"user:{user_id}")
 
     @app.before_request
     def _refuse_unstorable_text():

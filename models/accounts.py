@@ -19,7 +19,7 @@ def _check_registration(phone: str, password: str, id_number: str | None) -> tup
     mobile = normalize_mobile(phone)
     if mobile is None:
         errors["phone"] = [N_("Enter a valid mainland China mobile number.")]
-    if (problem := PasswordPolicy.check_strength(password)) is not None:
+    if (problem := PasswordPolicy.check_strength(password, phone=mobile)) is not None:
         errors["password"] = [problem]
     normalized_id = None
     if id_number:
@@ -29,6 +29,19 @@ def _check_registration(phone: str, password: str, id_number: str | None) -> tup
     if errors:
         raise ValidationFailed(errors)
     return mobile, normalized_id
+
+
+class RegistrationConflict(Conflict):
+    """The mobile number or the ID number already belongs to ``existing``. One answer for both, which does not
+    say which: until registration proves the phone (SMS code), an ID number's owner must not be disclosed."""
+
+    type = "registration-conflict"
+    message = N_("This mobile number or resident ID number cannot be used to open a new account. If you already "
+                 "have an account, sign in; if you did not open it, call the 12345 hotline.")
+
+    def __init__(self, existing: User):
+        super().__init__()
+        self.existing = existing
 
 
 def create_user(
@@ -45,16 +58,16 @@ def create_user(
     language: str = "zh",
 ) -> User:
     mobile, normalized_id = _check_registration(phone, password, id_number)
-    if session.scalar(select(User.id).where(User.phone == mobile)) is not None:
-        raise Conflict(N_("An account with this mobile number already exists."))
+    if (existing := session.scalar(select(User).where(User.phone == mobile))) is not None:
+        raise RegistrationConflict(existing)
     user = User(
         phone=mobile, name=name.strip(), password_hash=passwords.hash(password), role=role,
         department=department, language=language,
     )
     if normalized_id:
         fingerprint = vault.fingerprint(normalized_id)
-        if session.scalar(select(User.id).where(User.id_number_fingerprint == fingerprint)) is not None:
-            raise Conflict(N_("An account with this resident ID number already exists."))
+        if (existing := session.scalar(select(User).where(User.id_number_fingerprint == fingerprint))) is not None:
+            raise RegistrationConflict(existing)
         user.id_number_encrypted = vault.encrypt(normalized_id)
         user.id_number_fingerprint = fingerprint
         user.id_number_masked = mask_id_number(normalized_id)

@@ -37,6 +37,9 @@ def app(tmp_path_factory):
         "PASSWORD_TIME_COST": 1,
         "PASSWORD_MEMORY_COST": 1024,
         "AUTH_RATE_LIMIT": "1000 per minute",
+        "EXPENSIVE_RATE_LIMIT": "10000 per minute",
+        "WRITE_RATE_LIMIT": "100000 per minute",
+        "REGISTER_PHONE_RATE_LIMIT": "1000 per minute",
         "LOG_LEVEL": "WARNING",
     })
     with app.app_context():
@@ -57,6 +60,7 @@ def session(app):
     """A clean database holding the demo catalogue, and a session on it."""
     engine = app.extensions["yiwang.engine"]
     _empty(engine)
+    app.extensions["yiwang.lockout"].storage.reset()  # memory:// in tests: per-account counters start at 0
     db_session = app.extensions["yiwang.sessions"]()
     seed_departments(db_session, CATALOGUE["departments"])
     seed_services(db_session, CATALOGUE["services"])

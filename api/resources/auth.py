@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 
 from flask import current_app, request
 from flask_jwt_extended.exceptions import WrongTokenError
 from flask_restx import Namespace, Resource
+from sqlalchemy import select
 
 from api.auth import issue_tokens, new_refresh_jti, passwords, signed_in_user, token_claims, vault
 from api.database import db
 from api.extensions import limiter
+from api.limits import check_rate, lockout
 from api.restx import load_body, model
 from api.schemas.account import LoginSchema, RegisterSchema, TokensSchema
 from api.schemas.common import ProblemSchema
-from models.accounts import Rotation, authenticate, create_user, open_session, revoke_session, rotate_session
-from models.errors import N_, Unauthorized
-from models.user import AuthSession
+from models.accounts import (
+    RegistrationConflict,
+    Rotation,
+    authenticate,
+    create_user,
+    open_session,
+    revoke_session,
+    rotate_session,
+)
+from models.base import utcnow
+from models.errors import N_, DomainError, Unauthorized
+from models.identity import check_id_number, normalize_mobile
+from models.notification import Notification
+from models.user import AuthSession, User
+from notifications.outbox import notify
 
 ns = Namespace("auth", description="Accounts and sign-in (登录注册)")
 
@@ -41,18 +56,55 @@ def _sign_in(user) -> dict:
     return {**tokens, "user": user}
 
 
+class AccountLocked(DomainError):
+    status = 429
+    type = "account-locked"
+    title = N_("Sign-in paused")
+    message = N_("Too many wrong passwords for this mobile number. Try again in {minutes} minutes.")
+
+    def __init__(self, seconds: int):
+        super().__init__(minutes=math.ceil(seconds / 60))
+        self.headers = {"Retry-After": str(seconds)}
+
+
+def _account_key(phone: str) -> str:
+    return normalize_mobile(phone) or phone.strip()
+
+
+def _tell_owner(user: User, event: str, **context) -> None:
+    """Push a security notice to the account's owner, at most once an hour per kind (commits)."""
+    session = db()
+    key = f"{event}:{user.id}:{utcnow():%Y%m%d%H}"
+    if session.scalar(select(Notification.id).where(Notification.dedupe_key == key)) is None:
+        notify(session, user, event, dedupe_key=key, collapse_key=f"account-{event}", **context)
+        session.commit()
+
+
 @ns.route("/register")
 class Register(Resource):
     decorators = [limiter.limit(_auth_limit)]
 
-    @ns.doc(security=None)
+    @ns.doc(security=None, description="Rate-limited per client (AUTH_RATE_LIMIT) and per mobile and ID number "
+            "(REGISTER_PHONE_RATE_LIMIT). A number already registered answers one 409 that does not say whether "
+            "the mobile or the ID number is taken; the owner of that account is told by push.")
     @ns.expect(model(RegisterSchema))
     @ns.response(201, "Registered and signed in", model(TokensSchema))
+    @ns.response(409, "The mobile number or the ID number cannot be used", model(ProblemSchema))
     @ns.response(422, "Invalid input", model(ProblemSchema))
+    @ns.response(429, "Too many attempts", model(ProblemSchema))
     def post(self):
         data = load_body(RegisterSchema())
-        user = create_user(db(), passwords(), vault(), phone=data["phone"], password=data["password"],
-                           name=data["name"], id_number=data["id_number"], language=data["language"])
+        check_rate("REGISTER_PHONE_RATE_LIMIT", "register-phone", _account_key(data["phone"]))
+        normalized_id = check_id_number(data["id_number"])[0] if data["id_number"] else None
+        if normalized_id:
+            check_rate("REGISTER_PHONE_RATE_LIMIT", "register-id", vault().fingerprint(normalized_id))
+        try:
+            user = create_user(db(), passwords(), vault(), phone=data["phone"], password=data["password"],
+                               name=data["name"], id_number=data["id_number"], language=data["language"])
+        except RegistrationConflict as conflict:
+            db().rollback()
+            _tell_owner(conflict.existing, "registration_attempted")
+            raise
         return TokensSchema().dump(_sign_in(user)), 201
 
 
@@ -60,15 +112,24 @@ class Register(Resource):
 class Login(Resource):
     decorators = [limiter.limit(_auth_limit)]
 
-    @ns.doc(security=None)
+    @ns.doc(security=None, description="Rate-limited per client (AUTH_RATE_LIMIT); after LOGIN_LOCKOUT_ATTEMPTS "
+            "wrong passwords for one mobile number it cannot sign in for LOGIN_LOCKOUT_MINUTES (429 "
+            "account-locked, with Retry-After) and the owner is told by push.")
     @ns.expect(model(LoginSchema))
     @ns.response(200, "Signed in", model(TokensSchema))
     @ns.response(401, "Wrong mobile number or password", model(ProblemSchema))
+    @ns.response(429, "Too many attempts, or sign-in paused for this number", model(ProblemSchema))
     def post(self):
         data = load_body(LoginSchema())
+        account = _account_key(data["phone"])
+        if seconds := lockout().locked_for(account):
+            raise AccountLocked(seconds)
         user = authenticate(db(), passwords(), data["phone"], data["password"])
         if user is None:
+            if lockout().failed(account) and (owner := db().scalar(select(User).where(User.phone == account))):
+                _tell_owner(owner, "account_locked", minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
             raise BadCredentials()
+        lockout().succeeded(account)
         return TokensSchema().dump(_sign_in(user))
 
 

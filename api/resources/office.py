@@ -80,9 +80,11 @@ def today() -> dt.date:
 
 
 def log_reads(viewer: User, cases, reason: str, attachment_id: int | None = None) -> None:
-    """Record in the staff access log that ``viewer`` read these cases' personal data (committed now)."""
-    record_access(db(), viewer, cases, reason, attachment_id=attachment_id)
-    db().commit()
+    """Record in the staff access log that ``viewer`` read these cases' personal data, in a transaction of its
+    own: a read request's session is a reader, which SQLite would not let write once another writer went first."""
+    with current_app.extensions["yiwang.writer_sessions"]() as session:
+        record_access(session, viewer, cases, reason, attachment_id=attachment_id)
+        session.commit()
 
 
 def case_response(case: Case, *, replayed: bool = False):

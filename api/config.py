@@ -7,6 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "dev-only-secret-change-me"
+SECRET_FILE = "secret_key"
+DEVELOPMENT_ENVS = ("development", "test")
 
 
 class ConfigError(RuntimeError):
@@ -34,6 +36,12 @@ def _str(name: str, default: str) -> str:
     return value if value not in (None, "") else default
 
 
+def _secret_file(instance: Path) -> str:
+    """The random secret ``make run`` writes to ``instance/secret_key`` on first run (used when SECRET_KEY is unset)."""
+    path = instance / SECRET_FILE
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """All settings as a dict, with ``overrides`` (tests, tools) on top.
 
@@ -42,8 +50,8 @@ def load_config(overrides: dict | None = None) -> dict:
     overrides = overrides or {}
     instance = Path(overrides.get("INSTANCE_PATH") or _str("INSTANCE_PATH", str(ROOT / "instance")))
     return {
-        "APP_ENV": _str("APP_ENV", "development"),
-        "SECRET_KEY": _str("SECRET_KEY", DEFAULT_SECRET),
+        "APP_ENV": _str("APP_ENV", "production"),
+        "SECRET_KEY": _str("SECRET_KEY", "") or _secret_file(instance) or DEFAULT_SECRET,
         "DATA_ENCRYPTION_KEY": _str("DATA_ENCRYPTION_KEY", ""),
         "DATABASE_URL": _str("DATABASE_URL", f"sqlite:///{instance / 'yiwang.db'}"),
         "INSTANCE_PATH": str(instance),
@@ -94,11 +102,14 @@ def load_config(overrides: dict | None = None) -> dict:
 
 
 def check_production(config: dict) -> None:
-    """Production refuses to start on a default or weak secret."""
-    if config["APP_ENV"] != "production":
+    """Only an environment explicitly named development or test (APP_ENV) accepts the development secret;
+    any other, the default included, refuses to start on a default or weak secret."""
+    if config["APP_ENV"] in DEVELOPMENT_ENVS:
         return
     secret = config["SECRET_KEY"]
     if secret == DEFAULT_SECRET or len(secret) < 32:
-        raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters in production")
+        raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters unless APP_ENV is "
+                          "development or test")
     if not config["DATA_ENCRYPTION_KEY"] or len(config["DATA_ENCRYPTION_KEY"]) < 32:
-        raise ConfigError("DATA_ENCRYPTION_KEY must be set (at least 32 characters) in production")
+        raise ConfigError("DATA_ENCRYPTION_KEY must be set (at least 32 characters) unless APP_ENV is development "
+                          "or test")

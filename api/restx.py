@@ -89,8 +89,27 @@ def model(schema: type[Schema]):
             _spec.components.schema(name, schema=schema)
         for def_name, definition in _spec.to_dict()["definitions"].items():
             if def_name not in api.models:
-                api.schema_model(def_name, definition)
+                api.schema_model(def_name, _swagger2(definition))
     return api.models[name]
+
+
+def _swagger2(node):
+    """A definition as Swagger 2.0 allows it: apispec writes ``default: null`` for optional fields (2.0 has no
+    null; ``x-nullable`` says it) and a Decimal's bounds as strings (``minimum: "0.00"``), which generators
+    and fuzzers refuse."""
+    if isinstance(node, dict):
+        return {key: _bound(value) if key in ("minimum", "maximum") else _swagger2(value)
+                for key, value in node.items() if not (key == "default" and value is None)}
+    if isinstance(node, list):
+        return [_swagger2(item) for item in node]
+    return node
+
+
+def _bound(value):
+    if isinstance(value, str):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    return _swagger2(value)
 
 
 class UnsupportedBody(DomainError):

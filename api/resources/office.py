@@ -101,7 +101,7 @@ def case_response(case: Case, *, replayed: bool = False):
 
 @ns.route("/cases")
 class Inbox(Resource):
-    @ns.doc(description="My department's cases. Default: open cases, earliest due date first (overdue on "
+    @ns.doc(id="get_office_inbox", description="My department's cases. Default: open cases, earliest due date first (overdue on "
             "top), then cases not yet accepted (no due date) by submission time.",
             params={"status": "A status, or open (default) / closed / all", "assigned": "me or unassigned",
                     "overdue": "true: only overdue cases", "due_within": "Working days left at most N",

@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from api import create_app
+from api.extensions import limiter
 from models.base import Base
 from models.demo import load_catalogue, seed_departments, seed_services
 from tests.helpers import Accounts
@@ -40,6 +41,7 @@ def app(tmp_path_factory):
         "EXPENSIVE_RATE_LIMIT": "10000 per minute",
         "WRITE_RATE_LIMIT": "100000 per minute",
         "REGISTER_PHONE_RATE_LIMIT": "1000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",  # the counters are reset before each test
         "LOG_LEVEL": "WARNING",
     })
     with app.app_context():
@@ -60,7 +62,8 @@ def session(app):
     """A clean database holding the demo catalogue, and a session on it."""
     engine = app.extensions["yiwang.engine"]
     _empty(engine)
-    app.extensions["yiwang.lockout"].storage.reset()  # memory:// in tests: per-account counters start at 0
+    app.extensions["yiwang.lockout"].storage.reset()  # memory:// in tests: every counter starts at 0
+    limiter.reset()
     db_session = app.extensions["yiwang.sessions"]()
     seed_departments(db_session, CATALOGUE["departments"])
     seed_services(db_session, CATALOGUE["services"])

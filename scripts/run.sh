@@ -32,7 +32,7 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 .venv/bin/gunicorn --bind "$HOST:$PORT" --workers "$WORKERS" --threads 4 --access-logfile - \
-  --graceful-timeout 10 'api:create_app()' &
+  --access-logformat '%(h)s "%(r)s" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]' --graceful-timeout 10 'api:create_app()' &
 pids+=($!)
 
 if [ -n "$MODEL" ]; then

@@ -24,4 +24,5 @@ USER yiwang
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
 ENTRYPOINT ["yiwang-entrypoint"]
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", "--access-logfile", "-", "api:create_app()"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", "--access-logfile", "-", \
+     "--access-logformat", "%(h)s \"%(r)s\" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]", "api:create_app()"]

@@ -10,6 +10,9 @@ HOST      ?= 127.0.0.1
 PORT      ?= 8000
 PYTEST_ARGS ?=
 BOT_VENV  := bot/.venv
+# The demo runs as development, with a random secret made on first run (any other APP_ENV needs real secrets).
+export APP_ENV ?= development
+SECRET    := instance/secret_key
 
 .PHONY: help install bot-install migrate seed run test test-bot lint bench clean
 
@@ -36,7 +39,10 @@ install: $(VENV)/.installed $(BOT_VENV)/.installed
 
 bot-install: $(BOT_VENV)/.installed
 
-migrate: install
+$(SECRET):
+	@mkdir -p instance && umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
+
+migrate: install $(SECRET)
 	$(FLASK) db upgrade
 
 seed: migrate

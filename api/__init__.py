@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -15,7 +14,10 @@ from api.database import init_database
 from api.extensions import compress, limiter
 from api.health import health
 from api.i18n import init_i18n
+from api.limits import init_limits
+from api.logs import init_logging
 from api.problems import init_problems
+from api.security import init_security
 from models.assistant import Assistant
 from models.cases.deadlines import WorkingCalendar
 from models.policies.policy_search import PolicySearch
@@ -30,8 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings.INSTANCE_PATH, instance_relative_config=False)
     app.config.update(flask_config(settings, overrides))
     app.json.ensure_ascii = False
-    logging.basicConfig(level=settings.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    init_logging(app)
     if settings.TRUSTED_PROXIES:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.TRUSTED_PROXIES, x_proto=settings.TRUSTED_PROXIES)
 
@@ -48,6 +49,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_auth(app)
     init_problems(app)
     init_conditional(app)
+    init_limits(app)
+    init_security(app)
     limiter.init_app(app)
     compress.init_app(app)
     _register_routes(app)
@@ -57,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _register_routes(app: Flask) -> None:
     from api.resources import (
+        access_log,  # noqa: F401 - adds the access-log routes to the office and cases namespaces
         assistant,
         auth,
         broadcasts,

@@ -7,6 +7,7 @@ from flask import request, send_file
 from werkzeug.datastructures import FileStorage
 
 from api.context import settings, storage
+from api.security import FILE_POLICY, INLINE_TYPES
 from models.accounts.user import User
 from models.cases.case import Attachment, Case
 from models.cases.casework import add_attachment
@@ -28,9 +29,13 @@ def store_upload(session, case: Case, uploader: User, upload: FileStorage, **det
 
 
 def send_attachment(session, case: Case, attachment_id: int, *, internal: bool):
-    """The file itself; internal files only when ``internal`` (staff), any other answers 404."""
+    """The file itself; internal files only when ``internal`` (staff), any other answers 404. A download
+    (``attachment``) except images, which may show inline; never sniffed, never able to run as a page."""
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment.case_id != case.id or not (internal or attachment.visibility == "public"):
         raise NotFound()
-    return send_file(storage().open(attachment.storage_key), mimetype=attachment.content_type,
-                     download_name=attachment.filename, etag=attachment.sha256)
+    response = send_file(storage().open(attachment.storage_key), mimetype=attachment.content_type,
+                         download_name=attachment.filename, etag=attachment.sha256,
+                         as_attachment=attachment.content_type not in INLINE_TYPES)
+    response.headers["Content-Security-Policy"] = FILE_POLICY
+    return response

@@ -59,11 +59,23 @@ def _session_revoked(_header, payload) -> bool:
     return auth_session is None or auth_session.revoked_at is not None
 
 
-def issue_tokens(user: User, auth_session: AuthSession) -> dict:
+def issue_tokens(user: User, auth_session: AuthSession, *, issued_at: dt.datetime | None = None,
+                 refresh_jti: str | None = None) -> dict:
+    """A new token pair. With ``issued_at`` and ``refresh_jti`` (a rotation) the pair is fixed by them: issued
+    again from the same values it is the same pair, byte for byte (a refresh retried after a lost answer)."""
     claims = {"role": user.role.value, "sid": auth_session.id}
+    access_claims = refresh_claims = claims
+    if issued_at is not None and refresh_jti is not None:
+        iat = int(issued_at.timestamp())
+        config = current_app.config
+        fixed = {**claims, "iat": iat, "nbf": iat, "csrf": f"{refresh_jti}.c"}
+        access_claims = {**fixed, "jti": f"{refresh_jti}.a",
+                         "exp": iat + int(config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())}
+        refresh_claims = {**fixed, "jti": refresh_jti,
+                          "exp": iat + int(config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())}
     return {
-        "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
-        "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
+        "access_token": create_access_token(identity=str(user.id), additional_claims=access_claims),
+        "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=refresh_claims),
         "token_type": "Bearer",
         "expires_in": current_app.config["ACCESS_TOKEN_MINUTES"] * 60,
     }

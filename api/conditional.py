@@ -7,7 +7,7 @@ import re
 
 from flask import Flask, g, request
 
-from models.errors import N_, DomainError, PreconditionRequired
+from models.errors import N_, DomainError, PreconditionFailed, PreconditionRequired
 
 _VERSION_TAG = re.compile(r"^v(\d+)(?:\.[0-9a-f]+)?$")
 
@@ -24,21 +24,24 @@ def expose_version(version: int) -> None:
     g.resource_version = version
 
 
-def required_version() -> int:
-    """The case version the client saw, from If-Match (428 when missing, 412 when unreadable)."""
-    version = optional_version()
-    if version is None:
+def required_version() -> int | None:
+    """The case version the client saw, from If-Match: 428 when it is missing (RFC 9110 §13.1.1)."""
+    if not request.if_match:
         raise PreconditionRequired()
-    return version
+    return optional_version()
 
 
 def optional_version() -> int | None:
-    if not request.if_match:
+    """The version named by If-Match; None without the header or with ``*`` (any current version matches).
+
+    A tag that is not the case's ETag form is a tag that does not match: 412, like a stale version.
+    """
+    if not request.if_match or request.if_match.star_tag:
         return None
     for tag in request.if_match.as_set():
-        if match := _VERSION_TAG.match(tag):
+        if tag and (match := _VERSION_TAG.match(tag)):
             return int(match.group(1))
-    raise PreconditionRequired(N_("If-Match must carry the ETag of the case as last received."))
+    raise PreconditionFailed()
 
 
 def idempotency_key() -> str | None:

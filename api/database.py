@@ -29,3 +29,10 @@ def db() -> Session:
         kind = "yiwang.sessions" if request and request.method in SAFE_METHODS else "yiwang.writer_sessions"
         g.db_session = current_app.extensions[kind]()
     return g.db_session
+
+
+def separate_writer_session() -> Session:
+    """A session of its own that takes the write lock, beside the request's: for a row a read request must write
+    and keep whatever the request does next (the staff access log). On SQLite a GET's reader session could not
+    write once another writer went first."""
+    return current_app.extensions["yiwang.writer_sessions"]()

@@ -11,4 +11,4 @@ from flask_limiter.util import get_remote_address
 babel = Babel()
 compress = Compress()
 jwt = JWTManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, current_app, json, request
 from flask_jwt_extended.exceptions import JWTExtendedException
@@ -10,6 +12,7 @@ from jwt.exceptions import PyJWTError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from api.extensions import limiter
 from api.i18n import translate
 from models.errors import (
     N_,
@@ -56,7 +59,8 @@ def _translated_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def from_domain_error(exc: DomainError):
     errors = _translated_errors(exc.errors) if isinstance(exc, ValidationFailed) else None
-    return problem(exc.status, exc.type, translate(exc.title), translate(exc.message, exc.params), errors)
+    return problem(exc.status, exc.type, translate(exc.title), translate(exc.message, exc.params), errors,
+                   headers=getattr(exc, "headers", None))
 
 
 def from_http_exception(exc: HTTPException, detail: str | None = None):
@@ -73,10 +77,15 @@ def from_http_exception(exc: HTTPException, detail: str | None = None):
 
 
 def _retry_after_from(exc: HTTPException) -> str | None:
+    """Seconds until the breached limit's window resets (flask-limiter's limit; its own headers are off, as
+    they would put a Retry-After on every answer)."""
     limit = getattr(exc, "limit", None)
     if limit is None:
         return None
     try:
+        breached = [current for current in limiter.current_limits if current.breached]
+        if breached:
+            return str(max(1, math.ceil(max(c.reset_at for c in breached) - time.time())))
         return str(int(limit.limit.get_expiry()))
     except Exception:  # noqa: BLE001 - a missing header is better than an error while reporting one
         return None

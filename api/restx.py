@@ -9,16 +9,15 @@ import json
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from flask_restx import Api
 from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.routing import RoutingException
 
+from api.limits import read_json_body
 from api.problems import from_any
 from models.errors import (
     N_,
-    DomainError,
-    PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
     flatten_errors,
@@ -95,27 +94,34 @@ def model(schema: type[Schema]):
             _spec.components.schema(name, schema=schema)
         for def_name, definition in _spec.to_dict()["definitions"].items():
             if def_name not in api.models:
-                api.schema_model(def_name, definition)
+                api.schema_model(def_name, _swagger2(definition))
     return api.models[name]
 
 
-class MalformedJson(DomainError):
-    status = 400
-    type = "malformed-json"
-    title = N_("Malformed JSON")
-    message = N_("The request body is not valid JSON.")
+def _swagger2(node):
+    """A definition as Swagger 2.0 allows it: apispec writes ``default: null`` for optional fields (2.0 has no
+    null; ``x-nullable`` says it) and a Decimal's bounds as strings (``minimum: "0.00"``), which generators
+    and fuzzers refuse."""
+    if isinstance(node, dict):
+        return {key: _bound(value) if key in ("minimum", "maximum") else _swagger2(value)
+                for key, value in node.items() if not (key == "default" and value is None)}
+    if isinstance(node, list):
+        return [_swagger2(item) for item in node]
+    return node
+
+
+def _bound(value):
+    if isinstance(value, str):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    return _swagger2(value)
 
 
 def load_body(schema: Schema) -> dict:
     """Validate the JSON body with a schema; every field error is reported at once."""
     if not request.is_json:
         raise UnsupportedMediaType(N_("Send a JSON body with the header Content-Type: application/json."))
-    limit = current_app.config["MAX_JSON_KB"] * 1024
-    if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge()
-    data = request.get_json(silent=True)
-    if data is None:
-        raise MalformedJson()
+    data = read_json_body()
     try:
         return schema.load(data)
     except ValidationError as exc:

@@ -135,8 +135,10 @@ def main() -> None:
     train_seconds = time.monotonic() - train_started
 
     instance = Path(tempfile.mkdtemp(prefix="yiwang-chat-bench-"))
-    env = {**os.environ, "INSTANCE_PATH": str(instance), "DISPATCHER": "off", "LOG_LEVEL": "WARNING",
-           "AUTH_RATE_LIMIT": "1000 per minute", "OMP_NUM_THREADS": "1", "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1"}
+    env = {"APP_ENV": "development", **os.environ, "INSTANCE_PATH": str(instance), "DISPATCHER": "off",
+           "LOG_LEVEL": "WARNING",
+           "AUTH_RATE_LIMIT": "1000 per minute", "EXPENSIVE_RATE_LIMIT": "100000 per minute",
+           "WRITE_RATE_LIMIT": "100000 per minute", "OMP_NUM_THREADS": "1", "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1"}
     env.pop("DATABASE_URL", None)
     flask = [str(ROOT / ".venv/bin/flask"), "--app", "api"]
     subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=ROOT)

@@ -3,6 +3,7 @@
 from models.accounts.user import AuthSession, Department, Role, User
 from models.assistant.misses import AssistantMiss
 from models.base import Base
+from models.cases.access_log import CaseAccess
 from models.cases.case import Attachment, Case, CaseEvent, CaseNumberCounter, IdempotencyRecord
 from models.catalogue.service import Service, ServiceVersion
 from models.notification import Broadcast, Delivery, Device, Notification
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "Broadcast",
     "Case",
+    "CaseAccess",
     "CaseEvent",
     "CaseNumberCounter",
     "Delivery",

@@ -149,13 +149,15 @@ def region_topic(region: str, language: str) -> str:
 @transactional
 def register_device(session: Session, user: User, *, token: str, platform: str, language: str,
                     token_kind: str = "fcm_token", app_version: str | None = None, region: str | None = None,
-                    now: dt.datetime | None = None) -> tuple[Device, bool]:
+                    now: dt.datetime | None = None, max_active: int | None = None) -> tuple[Device, bool]:
     """Register or refresh ``token`` for ``user``; returns (device, created).
 
     A token registered by another account moves to this one (shared phones) and its undelivered
     pushes for the former owner are cancelled. Registering reactivates a device FCM had rejected, and
     the user's other rejected devices on the same platform are forgotten: the app replaced them.
     Without ``region`` a refresh keeps the device's region and a new device takes the user's.
+    At most ``max_active`` devices stay active: the ones seen longest ago go inactive (one event must not
+    fan out into unbounded pushes).
     """
     now = now or utcnow()
     device = session.scalar(select(Device).where(Device.token == token))
@@ -182,7 +184,17 @@ def register_device(session: Session, user: User, *, token: str, platform: str, 
     session.execute(delete(Device).where(Device.user_id == user.id, Device.platform == platform,
                                          Device.active.is_(False), Device.id != device.id))
     session.flush()
+    if max_active is not None:
+        _cap_active_devices(session, user, max_active)
     return device, created
+
+
+def _cap_active_devices(session: Session, user: User, max_active: int) -> None:
+    surplus = session.scalars(select(Device.id).where(Device.user_id == user.id, Device.active.is_(True))
+                              .order_by(Device.last_seen_at.desc(), Device.id.desc()).offset(max_active)).all()
+    if surplus:
+        deactivate_devices(session, {device_id: "replaced by newer devices of the same account"
+                                     for device_id in surplus})
 
 
 @transactional

@@ -16,6 +16,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "dev-only-secret-change-me"
+SECRET_FILE = "secret_key"  # in INSTANCE_PATH; `make run` writes a random one on first run
+DEVELOPMENT_ENVS = ("development", "test")  # the only environments that accept DEFAULT_SECRET
 DISPATCHER_MODES = ("embedded", "celery", "off")
 
 
@@ -27,8 +29,8 @@ class ConfigError(RuntimeError):
 class Settings:
     """Every setting with its default. Paths left empty default to places inside ``INSTANCE_PATH``."""
 
-    APP_ENV: str = "development"
-    SECRET_KEY: str = DEFAULT_SECRET
+    APP_ENV: str = "production"
+    SECRET_KEY: str = ""  # $INSTANCE_PATH/secret_key if that file exists, else DEFAULT_SECRET
     DATA_ENCRYPTION_KEY: str = ""
     INSTANCE_PATH: str = str(ROOT / "instance")
     DATABASE_URL: str = ""  # sqlite:///$INSTANCE_PATH/yiwang.db
@@ -51,6 +53,9 @@ class Settings:
     ACTION_SERVER_URL: str = "http://127.0.0.1:5055"
     RASA_TIMEOUT_SECONDS: float = 2.5
     CHAT_TOKEN_MINUTES: int = 5
+    # Sent by the action server as X-Assistant-Key: its calls are then limited per user, not per client
+    # (they all come from the action server's address; /chat already limits each end client).
+    ASSISTANT_API_KEY: str = ""
     # Rasa's conversations (models/assistant/conversations.py): their own SQLite file locally; in production
     # the project's PostgreSQL database, schema "rasa" (…?options=-csearch_path%3Drasa)
     TRACKER_STORE_URL: str = ""  # sqlite:///$INSTANCE_PATH/conversations.db
@@ -72,6 +77,14 @@ class Settings:
     NOTIFY_LEASE_SECONDS: float = 300.0
     NOTIFY_POLL_SECONDS: float = 2.0
     DEADLINE_SCAN_AT: dt.time = dt.time(8, 30)  # local HH:MM of the daily deadline scan
+    # Hardening (README, "Security")
+    MAX_DEVICES_PER_USER: int = 10
+    REFRESH_GRACE_SECONDS: int = 30
+    EXPENSIVE_RATE_LIMIT: str = "30 per minute;600 per hour"
+    WRITE_RATE_LIMIT: str = "60 per minute;1000 per hour"
+    REGISTER_PHONE_RATE_LIMIT: str = "3 per hour;10 per day"
+    LOGIN_LOCKOUT_ATTEMPTS: int = 5
+    LOGIN_LOCKOUT_MINUTES: int = 15
 
     def __post_init__(self) -> None:
         instance = Path(self.INSTANCE_PATH)
@@ -81,6 +94,8 @@ class Settings:
                               ("TRACKER_STORE_URL", f"sqlite:///{instance / 'conversations.db'}")):
             if not getattr(self, name):
                 object.__setattr__(self, name, default)
+        if not self.SECRET_KEY:
+            object.__setattr__(self, "SECRET_KEY", _secret_file(instance) or DEFAULT_SECRET)
         if self.DISPATCHER not in ("", *DISPATCHER_MODES):
             raise ConfigError(f"DISPATCHER must be one of {', '.join(DISPATCHER_MODES)}, not {self.DISPATCHER!r}")
 
@@ -97,6 +112,12 @@ class Settings:
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def _secret_file(instance: Path) -> str:
+    """The random secret ``make run`` writes to ``instance/secret_key`` on first run."""
+    path = instance / SECRET_FILE
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
 
 
 NAMES = frozenset(field.name for field in dataclasses.fields(Settings))
@@ -133,11 +154,14 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
 
 
 def check_production(settings: Settings) -> None:
-    """Production refuses to start on a default or weak secret."""
-    if settings.APP_ENV != "production":
+    """Only an environment explicitly named development or test (APP_ENV) accepts the development secret;
+    any other, the default included, refuses to start on a default or weak secret."""
+    if settings.APP_ENV in DEVELOPMENT_ENVS:
         return
     secret = settings.SECRET_KEY
     if secret == DEFAULT_SECRET or len(secret) < 32:
-        raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters in production")
+        raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters unless APP_ENV is "
+                          "development or test")
     if len(settings.DATA_ENCRYPTION_KEY) < 32:
-        raise ConfigError("DATA_ENCRYPTION_KEY must be set (at least 32 characters) in production")
+        raise ConfigError("DATA_ENCRYPTION_KEY must be set (at least 32 characters) unless APP_ENV is development "
+                          "or test")

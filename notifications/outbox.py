@@ -24,6 +24,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from models.accounts.user import User
+from models.base import utcnow
 from models.cases.case import Case, CaseEvent
 from models.db import transactional
 from models.languages import DEFAULT_LANGUAGE, LANGUAGES
@@ -73,6 +74,15 @@ def notify(session: Session, user: User, event_name: str, *, case_no: str | None
     if devices:
         session.info[_PENDING] = True
     return notification
+
+
+@transactional
+def warn_owner(session: Session, user: User, event_name: str, **context: Any) -> None:
+    """A security notice to an account's owner (sign-in paused, someone tried to register their number),
+    at most one of each kind an hour."""
+    key = f"{event_name}:{user.id}:{utcnow():%Y%m%d%H}"
+    if session.scalar(select(Notification.id).where(Notification.dedupe_key == key)) is None:
+        notify(session, user, event_name, dedupe_key=key, collapse_key=f"account-{event_name}", **context)
 
 
 @transactional

@@ -147,9 +147,10 @@ class LogSender:
                 results.append(SendResult(Outcome.FAILED, error=f"{type(error).__name__}: {error}"))
                 continue
             message_id = f"log/{next(self._ids)}"
-            log.info("push %s to %s %s: %s | %s | data=%s", message_id, message.platform,
-                     _shown(message.token) if message.token else f"topic {message.topic}", message.title,
-                     message.body, dict(message.data))
+            # Texts name people's applications: the log shows their size, never their words.
+            log.info("push %s to %s %s: title %d chars, body %d chars | data=%s", message_id, message.platform,
+                     _shown(message.token) if message.token else f"topic {message.topic}", len(message.title),
+                     len(message.body), dict(message.data))
             results.append(SendResult(Outcome.SENT, message_id=message_id))
         return results
 

@@ -112,9 +112,28 @@ _CASE_TEMPLATES: dict[str, dict[str, _Template]] = {
                         "Please handle it now and record the reason for the delay."),
     },
 }
+# Security notices about the reader's own account: no case, nothing personal in the text.
+_ACCOUNT_TEMPLATES: dict[str, dict[str, _Template]] = {
+    "registration_attempted": {
+        "zh": _Template("有人尝试用您的信息注册", "有人尝试用您的手机号或身份证号注册新的一网通办账号，未能成功。"
+                                            "如果不是您本人操作，无需处理，您的账号不受影响；如有疑问请拨打 12345。"),
+        "en": _Template("Someone tried to register with your details",
+                        "Someone tried to open a new Yiwang account with your mobile number or resident ID "
+                        "number and did not succeed. If it was not you, nothing is needed: your account is "
+                        "unchanged. Questions: call 12345."),
+    },
+    "account_locked": {
+        "zh": _Template("账号登录已暂停", "您的账号连续多次输入错误密码，{minutes} 分钟内暂停登录。"
+                                        "如果不是您本人操作，可能有人在猜测您的密码，请拨打 12345。"),
+        "en": _Template("Sign-in paused on your account",
+                        "There were too many wrong passwords for your account: sign-in is paused for {minutes} "
+                        "minutes. If it was not you, someone may be guessing your password; call 12345."),
+    },
+}
 _LIST_SEPARATORS = {"zh": "、", "en": ", "}
 _BROADCAST = "broadcast"
-EVENTS = (*_CASE_TEMPLATES, _BROADCAST)
+ACCOUNT_EVENTS = tuple(_ACCOUNT_TEMPLATES)
+EVENTS = (*_CASE_TEMPLATES, *ACCOUNT_EVENTS, _BROADCAST)
 
 
 def render(event: str, language: str | None, **context: Any) -> RenderedMessage:
@@ -127,6 +146,11 @@ def render(event: str, language: str | None, **context: Any) -> RenderedMessage:
     language = _language(language)
     if event == _BROADCAST:
         return _render_broadcast(context)
+    if event in _ACCOUNT_TEMPLATES:
+        template = _ACCOUNT_TEMPLATES[event][language]
+        _require(event, context, _fields(template.body))
+        body = template.body.format_map({name: str(value) for name, value in context.items()})
+        return _fit(RenderedMessage(template.title, body, {"event": event}), MAX_PAYLOAD_BYTES)
     if event not in _CASE_TEMPLATES:
         raise ValueError(f"unknown notification event {event!r}; known: {', '.join(EVENTS)}")
     template = _CASE_TEMPLATES[event][language]

@@ -20,6 +20,8 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:5055}
 # One BLAS thread too: a second one fights the API's e5 engine for the cores (bench/search_bench.py).
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 RASA_TOKEN=${RASA_TOKEN:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+# The action server's key to the API (X-Assistant-Key): its calls are limited per user, not per client.
+export ASSISTANT_API_KEY=${ASSISTANT_API_KEY:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 mkdir -p instance/logs
 # Conversations survive a restart: Rasa's SQL tracker store (bot/conversation_store.py), by default its own
 # SQLite file next to the API's. Several Rasa servers also share a Redis lock store, so two messages of one
@@ -45,11 +47,11 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 .venv/bin/gunicorn --bind "$HOST:$PORT" --workers "$WORKERS" --threads 4 --access-logfile - \
-  --graceful-timeout 10 'api:create_app()' &
+  --access-logformat '%(h)s "%(r)s" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]' --graceful-timeout 10 'api:create_app()' &
 pids+=($!)
 
 if [ -n "$MODEL" ]; then
-  (cd bot && SANIC_HOST=127.0.0.1 YIWANG_API_URL="http://$HOST:$PORT/api/v1" exec .venv/bin/rasa run actions --actions actions \
+  (cd bot && SANIC_HOST=127.0.0.1 YIWANG_ASSISTANT_KEY="$ASSISTANT_API_KEY" YIWANG_API_URL="http://$HOST:$PORT/api/v1" exec .venv/bin/rasa run actions --actions actions \
      --port 5055 >../instance/logs/actions.log 2>&1) &
   pids+=($!)
   for port in $rasa_ports; do

@@ -16,12 +16,13 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from api import create_app
+from api.extensions import limiter
 from models.base import Base
 from models.demo import seed_departments, seed_services
 from models.settings import load_settings
 from notifications.dispatcher import Dispatcher, RetryPolicy
 from notifications.senders import FcmSender
-from tests.factories import CATALOGUE
+from tests.factories import CATALOGUE, file_case
 from tests.helpers import Accounts
 from tests.notifications.fake_fcm import FakeFcmServer
 
@@ -45,6 +46,10 @@ def app(tmp_path_factory):
         "PASSWORD_TIME_COST": 1,
         "PASSWORD_MEMORY_COST": 1024,
         "AUTH_RATE_LIMIT": "1000 per minute",
+        "EXPENSIVE_RATE_LIMIT": "10000 per minute",
+        "WRITE_RATE_LIMIT": "100000 per minute",
+        "REGISTER_PHONE_RATE_LIMIT": "1000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",  # the counters are reset before each test
         "LOG_LEVEL": "WARNING",
     })
     with app.app_context():
@@ -65,6 +70,8 @@ def session(app):
     """A clean database holding the demo catalogue, and a session on it."""
     engine = app.extensions["yiwang.engine"]
     _empty(engine)
+    app.extensions["yiwang.lockout"].storage.reset()  # memory:// in tests: every counter starts at 0
+    limiter.reset()
     db_session = app.extensions["yiwang.sessions"]()
     seed_departments(db_session, CATALOGUE["departments"])
     seed_services(db_session, CATALOGUE["services"])
@@ -91,6 +98,13 @@ def accounts(app, client, session):
 # -- push notifications: the fake FCM and a dispatcher on it -----------------------------------------
 HTTP_TIMEOUT = 1.0  # seconds; a hang in the fake lasts longer than this
 BULK_HTTP_TIMEOUT = 60.0
+
+
+@pytest.fixture
+def filed(session, calendar, accounts):
+    """A case a citizen filed (YW-SCJG-003, which takes materials): its number and the citizen's headers."""
+    citizen, headers = accounts.citizen()
+    return file_case(session, calendar, citizen, "YW-SCJG-003").case_no, headers
 
 
 @pytest.fixture(scope="session")

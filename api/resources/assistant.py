@@ -11,6 +11,7 @@ from flask_restx import Namespace, Resource
 from api.auth import admin_only
 from api.database import db
 from api.i18n import language
+from api.limits import EXPENSIVE
 from api.restx import decode_cursor, encode_cursor, load_args, model
 from api.schemas.assistant import AnswerArgsSchema, AnswerSchema, MissListArgsSchema, MissListSchema
 from api.schemas.common import ProblemSchema
@@ -51,6 +52,8 @@ def answer_view(answer: Answer, query: str, lang: str) -> dict:
 
 @ns.route("/answer")
 class AssistantAnswer(Resource):
+    decorators = EXPENSIVE
+
     @ns.doc(security=None, params={"q": "The citizen's message, as typed", "lang": "zh or en (else Accept-Language)",
                                    "scope": "all (default) or policy"})
     @ns.response(200, "One outcome: service, choices, life_event, policy (extractive, cited), handover or abstain",

@@ -11,6 +11,7 @@ from api import assistant
 from api.auth import optional_user, token_claims
 from api.database import db
 from api.i18n import language, translate
+from api.limits import EXPENSIVE
 from api.problems import problem
 from api.restx import load_body, model
 from api.schemas.assistant import FeedbackResultSchema, FeedbackSchema
@@ -32,6 +33,7 @@ UNAVAILABLE = N_("The assistant is not available at the moment. Here are the pol
 
 @ns.route("")
 class Chat(Resource):
+    decorators = EXPENSIVE
     @ns.doc(security=[{"bearer": []}, {}], description="Signed-in users can also apply and ask about their "
             "cases; anonymous users get policy and service answers. Keep the returned conversation_id.")
     @ns.expect(model(ChatRequestSchema))

@@ -6,7 +6,7 @@ from flask_restx import Namespace, Resource
 from sqlalchemy import select
 
 from api.auth import signed_in, signed_in_user
-from api.context import sender
+from api.context import sender, settings
 from api.database import db
 from api.restx import load_body, model
 from api.schemas.common import ProblemSchema
@@ -37,7 +37,8 @@ class Devices(Resource):
     def post(self):
         data = load_body(DeviceRegisterSchema())
         session = db()
-        device, created = register_device(session, signed_in_user(), **data)
+        device, created = register_device(session, signed_in_user(), **data,
+                                          max_active=settings().MAX_DEVICES_PER_USER)
         sync_device_topics(session, sender(), [device])  # on failure the minutely sweep tries again
         return DeviceSchema().dump(device), 201 if created else 200
 

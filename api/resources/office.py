@@ -11,7 +11,7 @@ from api.attachments import send_attachment, store_upload, uploaded_file
 from api.auth import roles_required, signed_in_user, staff_only
 from api.conditional import expose_version, idempotency_key, optional_version, required_version
 from api.context import calendar
-from api.database import db
+from api.database import db, separate_writer_session
 from api.restx import decode_cursor, encode_cursor, load_args, load_body, load_form, model
 from api.schemas.case import AttachmentSchema
 from api.schemas.common import ProblemSchema
@@ -34,6 +34,7 @@ from api.schemas.office import (
 from api.views import office_case_detail, office_case_item, rectification_view, staff_view, stats_view
 from models.accounts.user import Role, User
 from models.base import utcnow
+from models.cases.access_log import record_access
 from models.cases.case import Case
 from models.cases.casework import (
     assign_case,
@@ -68,6 +69,13 @@ def today() -> dt.date:
     return calendar().local_date(utcnow())
 
 
+def log_reads(viewer: User, cases, reason: str, attachment_id: int | None = None) -> None:
+    """Record in the staff access log that ``viewer`` read these cases' personal data, in a transaction of its
+    own: a read request's session is a reader, which SQLite would not let write once another writer went first."""
+    with separate_writer_session() as session:
+        record_access(session, viewer, cases, reason, attachment_id=attachment_id)
+
+
 def case_response(case: Case, *, replayed: bool = False):
     """The staff view of a case; its ETag (also on POST answers) is the If-Match for the next change."""
     expose_version(case.version)
@@ -82,7 +90,7 @@ def case_response(case: Case, *, replayed: bool = False):
 
 @ns.route("/cases")
 class Inbox(Resource):
-    @ns.doc(description="My department's cases. Default: open cases, earliest due date first (overdue on "
+    @ns.doc(id="get_office_inbox", description="My department's cases. Default: open cases, earliest due date first (overdue on "
             "top), then cases not yet accepted (no due date) by submission time.",
             params={"status": "A status, or open (default) / closed / all", "assigned": "me or unassigned",
                     "overdue": "true: only overdue cases", "due_within": "Working days left at most N",
@@ -99,7 +107,9 @@ class Inbox(Resource):
         rows, after = keyset_page(db(), stmt, INBOX_ORDER, decode_cursor(args["cursor"]), args["limit"],
                                   inbox_sort_values)
         items = [office_case_item(case, user, calendar()) for case in rows]
-        return OfficeCaseListSchema().dump({"items": items, "next_cursor": encode_cursor(after)})
+        page = OfficeCaseListSchema().dump({"items": items, "next_cursor": encode_cursor(after)})
+        log_reads(user, rows, "inbox")
+        return page
 
 
 @ns.route("/cases/<string:case_no>")
@@ -110,7 +120,10 @@ class OfficeCase(Resource):
     @ns.response(404, "No such case in my department", model(ProblemSchema))
     @staff_only
     def get(self, case_no):
-        return case_response(fetch_department_case(db(), signed_in_user(), case_no))
+        case = fetch_department_case(db(), signed_in_user(), case_no)
+        response = case_response(case)
+        log_reads(signed_in_user(), [case], "detail")
+        return response
 
 
 @ns.route("/cases/<string:case_no>/claim")
@@ -147,7 +160,7 @@ class CaseAssign(Resource):
 @ns.route("/cases/<string:case_no>/actions")
 class CaseAction(Resource):
     @ns.doc(description="Take a workflow action (see allowed_actions). If-Match is required: 428 without it, "
-            "412 when the case changed meanwhile. An Idempotency-Key makes a replayed request (an action "
+            "412 when it is not the current ETag (the case changed meanwhile); * matches any version. An Idempotency-Key makes a replayed request (an action "
             "queued offline) return the result instead of acting twice.",
             params={"If-Match": {**IF_MATCH, "required": True},
                     "Idempotency-Key": {"in": "header", "type": "string", "description": "1-128 ASCII characters"}})
@@ -202,7 +215,9 @@ class FieldAttachmentFile(Resource):
     @staff_only
     def get(self, case_no, attachment_id):
         case = fetch_department_case(db(), signed_in_user(), case_no)
-        return send_attachment(db(), case, attachment_id, internal=True)
+        response = send_attachment(db(), case, attachment_id, internal=True)
+        log_reads(signed_in_user(), [case], "download", attachment_id=attachment_id)
+        return response
 
 
 @ns.route("/staff")

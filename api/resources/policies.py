@@ -7,6 +7,7 @@ from flask_restx import Namespace, Resource
 from api.auth import admin_only, optional_user
 from api.context import policy_search
 from api.database import db
+from api.limits import EXPENSIVE
 from api.restx import decode_cursor, encode_cursor, load_args, load_body, model
 from api.schemas.common import ProblemSchema
 from api.schemas.policy import (
@@ -68,6 +69,7 @@ class PolicyList(Resource):
 
 @ns.route("/search")
 class PolicySearchResource(Resource):
+    decorators = EXPENSIVE
     @ns.doc(security=None, params={"q": "The question, in Chinese or English", "k": "How many passages (1-20)"})
     @ns.response(200, "Ranked passages with their source; abstained when nothing is relevant enough",
                  model(PolicySearchResultSchema))

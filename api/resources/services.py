@@ -6,6 +6,7 @@ from flask_restx import Namespace, Resource
 
 from api.auth import admin_only
 from api.database import db
+from api.limits import EXPENSIVE
 from api.restx import decode_cursor, encode_cursor, load_args, load_body, model
 from api.schemas.common import ProblemSchema
 from api.schemas.rating import RatingSummarySchema
@@ -115,6 +116,7 @@ class ServiceActive(Resource):
 
 @ns.route("/<string:code>/validate")
 class ServiceFormCheck(Resource):
+    decorators = EXPENSIVE
     @ns.doc(security=None, description="Check some or all answers of the application form without "
             "submitting (used by the assistant to validate answers one by one).")
     @ns.expect(model(FormCheckSchema))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.limits import MAX_ID
 from api.schemas.common import REQUIRED, ListArgsSchema, text
 from api.schemas.rating import RatingSchema
 from models.cases.workflow import Status
@@ -97,12 +98,16 @@ class UploadArgsSchema(Schema):
     material = fields.String(load_default="", validate=validate.Length(max=200, error=N_("The text is too long.")))
 
 
+NUMBER_RANGE = N_("Use a number from {min} to {max}.")
+
+
 class ResubmitSchema(Schema):
     """The answer to a supplement request (补正): changed form fields and/or files uploaded before."""
 
     form = fields.Dict(load_default=dict, error_messages={"invalid": N_("The form must be an object of field values.")},
                        metadata={"description": "Only the fields that change"})
-    attachment_ids = fields.List(fields.Integer(), load_default=None,
+    attachment_ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=NUMBER_RANGE)),
+                                 load_default=None,
                                  validate=validate.Length(max=50, error=N_("Give at most {max} items.")),
                                  metadata={"description": "Files answering the request; default: every file "
                                            "uploaded since the request"})

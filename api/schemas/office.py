@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.limits import MAX_ID
 from api.schemas.case import AttachmentSchema, CaseDetailSchema, CaseSummarySchema, TimelineEventSchema
 from api.schemas.common import ListArgsSchema, text
 from models.cases.workflow import STATUS_FILTERS, TRANSITIONS, Status
@@ -83,7 +84,8 @@ class ActionSchema(Schema):
 
 
 class AssignSchema(Schema):
-    officer_id = fields.Integer(required=True, strict=True, error_messages={
+    officer_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID, error=N_(
+        "Use a number from {min} to {max}.")), error_messages={
         "required": N_("This field is required."), "invalid": N_("Not a valid integer.")})
     internal_note = fields.String(**NOTE)
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.schemas.common import I18nTextSchema, ListArgsSchema, NameRefSchema, text
-from models.cases.forms import FIELD_TYPES
+from models.cases.forms import FIELD_TYPES, UnsafePattern, compile_pattern
 from models.catalogue.service import FOR_WHOM_CATEGORY, ServiceType
 from models.errors import N_
 
@@ -104,9 +102,10 @@ class FormFieldSchema(Schema):
                 errors["pattern"] = [N_("Only string fields have a pattern.")]
             else:
                 try:
-                    re.compile(data["pattern"])
-                except re.error:
-                    errors["pattern"] = [N_("This is not a valid regular expression.")]
+                    compile_pattern(data["pattern"])
+                except UnsafePattern:
+                    errors["pattern"] = [N_("This is not a valid regular expression, or it uses back-references or "
+                                            "look-arounds, which patterns may not use (they run in linear time).")]
         if errors:
             raise ValidationError(errors)
 

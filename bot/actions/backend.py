@@ -116,6 +116,8 @@ class YiwangApi:
         }
         if self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
+        if assistant_key := os.environ.get("YIWANG_ASSISTANT_KEY"):
+            all_headers["X-Assistant-Key"] = assistant_key
         try:
             response = _session().request(
                 method, self.base_url + path, params=params, json=json, headers=all_headers, timeout=self.timeout

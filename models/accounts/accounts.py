@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +28,7 @@ def _check_registration(phone: str, password: str, id_number: str | None) -> tup
     mobile = normalize_mobile(phone)
     if mobile is None:
         errors["phone"] = [N_("Enter a valid mainland China mobile number.")]
-    if (problem := PasswordPolicy.check_strength(password)) is not None:
+    if (problem := PasswordPolicy.check_strength(password, phone=mobile)) is not None:
         errors["password"] = [problem]
     normalized_id = None
     if id_number:
@@ -36,6 +38,19 @@ def _check_registration(phone: str, password: str, id_number: str | None) -> tup
     if errors:
         raise ValidationFailed(errors)
     return mobile, normalized_id
+
+
+class RegistrationConflict(Conflict):
+    """The mobile number or the ID number already belongs to ``existing``. One answer for both, which does not
+    say which: until registration proves the phone (SMS code), an ID number's owner must not be disclosed."""
+
+    type = "registration-conflict"
+    message = N_("This mobile number or resident ID number cannot be used to open a new account. If you already "
+                 "have an account, sign in; if you did not open it, call the 12345 hotline.")
+
+    def __init__(self, existing: User):
+        super().__init__()
+        self.existing = existing
 
 
 def create_user(
@@ -52,16 +67,16 @@ def create_user(
     language: str = "zh",
 ) -> User:
     mobile, normalized_id = _check_registration(phone, password, id_number)
-    if session.scalar(select(User.id).where(User.phone == mobile)) is not None:
-        raise Conflict(N_("An account with this mobile number already exists."))
+    if (existing := session.scalar(select(User).where(User.phone == mobile))) is not None:
+        raise RegistrationConflict(existing)
     user = User(
         phone=mobile, name=name.strip(), password_hash=passwords.hash(password), role=role,
         department=department, language=language,
     )
     if normalized_id:
         fingerprint = vault.fingerprint(normalized_id)
-        if session.scalar(select(User.id).where(User.id_number_fingerprint == fingerprint)) is not None:
-            raise Conflict(N_("An account with this resident ID number already exists."))
+        if (existing := session.scalar(select(User).where(User.id_number_fingerprint == fingerprint))) is not None:
+            raise RegistrationConflict(existing)
         user.id_number_encrypted = vault.encrypt(normalized_id)
         user.id_number_fingerprint = fingerprint
         user.id_number_masked = mask_id_number(normalized_id)
@@ -98,10 +113,15 @@ def update_profile(session: Session, user: User, changes: dict[str, Any]) -> Use
     return user
 
 
+def find_account(session: Session, phone: str) -> User | None:
+    """The account of this mobile number (in any written form), active or not."""
+    mobile = normalize_mobile(phone)
+    return session.scalar(select(User).where(User.phone == mobile)) if mobile else None
+
+
 def authenticate(session: Session, passwords: PasswordPolicy, phone: str, password: str) -> User | None:
     """The active user with these credentials, or None (without telling which part was wrong)."""
-    mobile = normalize_mobile(phone)
-    user = session.scalar(select(User).where(User.phone == mobile)) if mobile else None
+    user = find_account(session, phone)
     if user is None or not user.active:
         passwords.hash(password)  # spend the same time as a real check, so timing does not reveal accounts
         return None
@@ -115,17 +135,30 @@ def open_session(session: Session, user: User, refresh_jti: str, user_agent: str
     return auth_session
 
 
+class Rotation(enum.Enum):
+    ROTATED = "rotated"  # the current refresh token: a new one replaces it
+    RETRIED = "retried"  # the one rotated out last, within the grace window: the same new pair again
+    ENDED = "ended"  # a replay (or a revoked session): the session is over
+
+
 @transactional
-def rotate_session(session: Session, auth_session: AuthSession, presented_jti: str, new_jti: str) -> bool:
-    """Swap the refresh token. A stale token means it was stolen or replayed: end the session."""
+def rotate_session(session: Session, auth_session: AuthSession, presented_jti: str, new_jti: str, *,
+                   grace: dt.timedelta = dt.timedelta(0), now: dt.datetime | None = None) -> Rotation:
+    """Swap the refresh token. The token rotated out last, presented again within ``grace`` of its rotation,
+    is a retry after a lost response: the caller re-issues the pair of that rotation. Any other stale token
+    means it was stolen or replayed: end the session."""
+    now = now or utcnow()
     if auth_session.revoked_at is not None:
-        return False
-    if auth_session.refresh_jti != presented_jti:
-        auth_session.revoked_at = utcnow()
-        return False
-    auth_session.refresh_jti = new_jti
-    auth_session.refreshed_at = utcnow()
-    return True
+        return Rotation.ENDED
+    if auth_session.refresh_jti == presented_jti:
+        auth_session.previous_refresh_jti = presented_jti
+        auth_session.refresh_jti = new_jti
+        auth_session.refreshed_at = now.replace(microsecond=0)  # the new pair's issue time, to the second
+        return Rotation.ROTATED
+    if auth_session.previous_refresh_jti == presented_jti and now - auth_session.refreshed_at <= grace:
+        return Rotation.RETRIED
+    auth_session.revoked_at = now
+    return Rotation.ENDED
 
 
 @transactional

@@ -7,9 +7,11 @@ for uniqueness, and only ever shown masked.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
+from pathlib import Path
 
 import phonenumbers
 from argon2 import PasswordHasher
@@ -21,6 +23,8 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from models.errors import N_
+
+COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common-passwords.txt"
 
 
 def normalize_mobile(raw: str) -> str | None:
@@ -100,7 +104,20 @@ class PasswordPolicy:
             return False
 
     @classmethod
-    def check_strength(cls, password: str) -> str | None:
+    def check_strength(cls, password: str, phone: str | None = None) -> str | None:
+        """Why the password is refused (a msgid), or None: too short, one of the common passwords, or
+        containing the account's mobile number."""
         if len(password) < cls.MIN_LENGTH:
             return N_("The password must have at least 8 characters.")
+        if password.lower() in common_passwords():
+            return N_("This password is one of the most common ones. Choose another.")
+        if phone and phone in password:
+            return N_("The password must not contain your mobile number.")
         return None
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common passwords, lower-case (models/accounts/data/common-passwords.txt)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))

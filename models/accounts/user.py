@@ -73,6 +73,9 @@ class AuthSession(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     refresh_jti: Mapped[str] = mapped_column(String(64))
+    # The refresh token rotated out last: retried within the grace window it gets the same new pair (a lost
+    # response), later it counts as a replay and ends the session.
+    previous_refresh_jti: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     refreshed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -15,6 +15,7 @@ from models.accounts.user import Role, User
 from models.base import utcnow
 from models.cases.case import Attachment, Case, CaseEvent, CaseNumberCounter
 from models.cases.deadlines import Deadline, WorkingCalendar, deadline_of, paused_working_days, start_clock
+from models.cases.file_checks import has_active_content
 from models.cases.forms import validate_form
 from models.cases.workflow import (
     FINAL_STATUSES,
@@ -277,6 +278,9 @@ def add_attachment(
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ALLOWED_CONTENT_TYPES:
         raise UnsupportedFileType()
+    if has_active_content(stream, kind.mime):
+        raise UnsupportedFileType(N_("This file also contains web page or script content; send a plain scan "
+                                     "or photo."))
     stream.seek(0)
     stored = storage.save(stream, max_size)
     if stored is None:

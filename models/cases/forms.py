@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
+import re2
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from models.errors import N_, ValidationFailed, flatten_errors
@@ -23,11 +25,49 @@ MESSAGES = {
 }
 
 
-def _full_match(pattern: str):
-    compiled = re.compile(pattern)
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+_PYTHON_UNICODE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9a-fA-F]{4})")
+
+
+class _MatchesNothing:
+    @staticmethod
+    def fullmatch(_value: str) -> None:
+        return None
+
+
+_NOTHING = _MatchesNothing()
+
+
+class UnsafePattern(ValueError):
+    """A pattern the linear-time engine cannot run (back-references, look-arounds) or that does not parse."""
+
+
+@functools.lru_cache(maxsize=512)
+def compile_pattern(pattern: str):
+    """Compile an admin-written pattern with RE2, whose matching time is linear in the value's length
+    whatever the pattern (Python's ``re`` doubles its time per character on ``^(a+)+$``).
+
+    Python's ``\\uXXXX`` escapes, which the catalogue uses, are rewritten as RE2's ``\\x{XXXX}``.
+    """
+    try:
+        return re2.compile(_PYTHON_UNICODE_ESCAPE.sub(r"\1\\x{\2}", pattern), _RE2_OPTIONS)
+    except re2.error as exc:
+        raise UnsafePattern(str(exc)) from exc
+
+
+def _text(max_length: int, pattern: str | None):
+    """Length first, then the pattern: a value that is too long is never matched. A pattern published before
+    patterns ran on RE2 and that RE2 refuses matches nothing (refused at publish time since)."""
+    try:
+        compiled = compile_pattern(pattern) if pattern else None
+    except UnsafePattern:
+        compiled = _NOTHING
 
     def check(value: str) -> None:
-        if not compiled.fullmatch(value):
+        if len(value) > max_length:
+            raise ValidationError(MESSAGES["too_long"])
+        if compiled is not None and not compiled.fullmatch(value):
             raise ValidationError(MESSAGES["pattern"])
 
     return check
@@ -45,9 +85,7 @@ def _field_for(definition: dict) -> fields.Field:
     validators: list = [_not_blank] if required else []
     options = [option["value"] for option in definition.get("options") or []]
     if kind in MAX_LENGTH:
-        validators.append(validate.Length(max=MAX_LENGTH[kind], error=MESSAGES["too_long"]))
-        if kind == "string" and definition.get("pattern"):
-            validators.append(_full_match(definition["pattern"]))
+        validators.append(_text(MAX_LENGTH[kind], definition.get("pattern") if kind == "string" else None))
         return fields.String(required=required, validate=validators, error_messages=errors)
     if kind == "number":
         return fields.Float(required=required, allow_nan=False, error_messages=errors)

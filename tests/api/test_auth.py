@@ -88,13 +88,14 @@ def _tokens(client, user):
     return client.post("/api/v1/auth/login", json={"phone": user.phone, "password": user.password}).get_json()
 
 
-def test_refresh_rotates_and_a_replayed_refresh_token_ends_the_session(client, accounts):
+def test_refresh_rotates_and_a_replayed_refresh_token_ends_the_session(client, accounts, session):
     user = accounts.create()
     first = _tokens(client, user)
     refreshed = client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {first['refresh_token']}"})
     assert refreshed.status_code == 200
     second = refreshed.get_json()
     assert second["refresh_token"] != first["refresh_token"]
+    _age_last_rotation(session, seconds=31)  # past the grace window for retries
 
     # The old refresh token was rotated out: using it again is treated as theft and ends the session.
     assert_problem(client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {first['refresh_token']}"}),
@@ -102,6 +103,49 @@ def test_refresh_rotates_and_a_replayed_refresh_token_ends_the_session(client, a
     assert_problem(client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {second['refresh_token']}"}),
                    401)
     assert_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {second['access_token']}"}), 401)
+
+
+def _age_last_rotation(session, seconds: int) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from models.accounts.user import AuthSession
+
+    for auth_session in session.scalars(select(AuthSession)):
+        auth_session.refreshed_at -= dt.timedelta(seconds=seconds)
+    session.commit()
+
+
+def test_a_refresh_retried_after_a_lost_answer_gets_the_same_pair(client, accounts, session):
+    """Issue #12, item 8: the phone lost the answer to its refresh and sends the old token again."""
+    user = accounts.create()
+    first = _tokens(client, user)
+    old = {"Authorization": f"Bearer {first['refresh_token']}"}
+    lost = client.post("/api/v1/auth/refresh", headers=old).get_json()
+    retried = client.post("/api/v1/auth/refresh", headers=old)
+    assert retried.status_code == 200
+    again = retried.get_json()
+    assert (again["access_token"], again["refresh_token"]) == (lost["access_token"], lost["refresh_token"])
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {again['access_token']}"}).status_code == 200
+    # The pair it got is the current one: it rotates as usual, and the session goes on.
+    third = client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {again['refresh_token']}"})
+    assert third.status_code == 200
+    # Twice rotated out, the first token is a replay even within the window: the session ends.
+    assert_problem(client.post("/api/v1/auth/refresh", headers=old), 401)
+    assert_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {third.get_json()['access_token']}"}),
+                   401)
+
+
+def test_a_retry_after_the_grace_window_ends_the_session(client, accounts, session):
+    user = accounts.create()
+    first = _tokens(client, user)
+    old = {"Authorization": f"Bearer {first['refresh_token']}"}
+    second = client.post("/api/v1/auth/refresh", headers=old).get_json()
+    _age_last_rotation(session, seconds=31)
+    assert_problem(client.post("/api/v1/auth/refresh", headers=old), 401)
+    assert_problem(client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {second['refresh_token']}"}),
+                   401)
 
 
 def test_access_token_cannot_refresh(client, accounts):

@@ -122,12 +122,28 @@ def test_actions_require_a_current_if_match(client, team, session, calendar):
     _, officer = team["officer"]
     case = file_case(session, calendar, citizen)
     assert_problem(act(client, officer, case.case_no, "accept", None), 428, "precondition-required")
-    assert_problem(act(client, officer, case.case_no, "accept", '"not-an-etag"'), 428)
+    assert_problem(act(client, officer, case.case_no, "accept", '"not-an-etag"'), 412, "precondition-failed")
     assert_problem(act(client, officer, case.case_no, "accept", '"v99"'), 412, "precondition-failed")
     weak_or_plain = act(client, officer, case.case_no, "accept", f'"v{case.version}"')
     assert weak_or_plain.status_code == 200
     assert weak_or_plain.headers["ETag"] == f'"v{case.version + 1}"'
     assert_problem(act(client, officer, case.case_no, "approve", f'"v{case.version}"'), 412)
+
+
+def test_if_match_follows_rfc_9110(client, team, session, calendar):
+    """An ETag that is not the current one is 412 (only a missing If-Match is 428); ``*`` matches any version;
+    an empty tag (``""``) is a tag that does not match, not a server error."""
+    citizen, _ = team["citizen"]
+    _, officer = team["officer"]
+    case = file_case(session, calendar, citizen)
+    for stale in ('""', 'W/"v1"', '"v1.xyz", "garbage"', '"v7"'):
+        assert_problem(act(client, officer, case.case_no, "accept", stale), 412, "precondition-failed")
+        assert_problem(client.post(f"/api/v1/office/cases/{case.case_no}/claim",
+                                   headers={**officer, "If-Match": stale}), 412)
+    claimed = client.post(f"/api/v1/office/cases/{case.case_no}/claim", headers={**officer, "If-Match": "*"})
+    assert claimed.status_code == 200
+    accepted = act(client, officer, case.case_no, "accept", "*")
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
 
 
 def test_action_body_is_validated(client, team, session, calendar):

@@ -108,7 +108,7 @@ def assistant(app, bot_model, live_api, tmp_path_factory):
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
                          "tracker_store:\n  type: conversation_store.ConversationStore\n"
                          f'  url: "sqlite:///{conversations}"\n')
-    env = {**os.environ, "YIWANG_API_URL": live_api, "YIWANG_API_TIMEOUT": "30", "RASA_TELEMETRY_ENABLED": "false",
+    env = {**os.environ, "YIWANG_API_URL": live_api, "YIWANG_ASSISTANT_KEY": "e2e-assistant-key", "YIWANG_API_TIMEOUT": "30", "RASA_TELEMETRY_ENABLED": "false",
            "SANIC_HOST": "127.0.0.1", "OMP_NUM_THREADS": "1"}
     env.pop("DATABASE_URL", None)
     rasa = RasaServer(bot_model, endpoints, env, logs)
@@ -121,8 +121,9 @@ def assistant(app, bot_model, live_api, tmp_path_factory):
         deadline = time.monotonic() + STARTUP_SECONDS
         wait_until(f"http://127.0.0.1:{action_port}/health", actions, action_log, deadline)
         rasa.start(deadline)
-        saved = {k: app.config[k] for k in ("RASA_URL", "ACTION_SERVER_URL", "RASA_TIMEOUT_SECONDS", "TRACKER_STORE_URL")}
-        app.config.update(RASA_URL=rasa.url, ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}",
+        saved = {k: app.config[k] for k in ("RASA_URL", "ACTION_SERVER_URL", "RASA_TIMEOUT_SECONDS", "TRACKER_STORE_URL",
+                                            "ASSISTANT_API_KEY")}
+        app.config.update(ASSISTANT_API_KEY="e2e-assistant-key", RASA_URL=rasa.url, ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}",
                           RASA_TIMEOUT_SECONDS=30, TRACKER_STORE_URL=f"sqlite:///{conversations}")
         yield {"rasa": rasa.url, "logs": logs, "server": rasa, "conversations": conversations}
         app.config.update(saved)

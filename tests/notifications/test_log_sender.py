@@ -37,7 +37,10 @@ def test_log_sender_logs_each_message_and_reports_it_sent(caplog):
     assert [r.outcome for r in results] == [Outcome.SENT] * 3
     assert len({r.message_id for r in results}) == 3
     logged = [record.getMessage() for record in caplog.records]
-    assert all(f"device-{i}" in line and f"办件 {i}" in line for i, line in enumerate(logged))
+    assert all(f"device-{i}" in line and f"'case_no': '{i}'" in line for i, line in enumerate(logged))
+    # The texts name people's applications: only their size is logged (issue #12, item 12).
+    assert not any("办件" in line or "申请已受理" in line for line in logged)
+    assert all("title 5 chars, body 4 chars" in line for line in logged)
 
 
 def test_log_sender_handles_topics(caplog):

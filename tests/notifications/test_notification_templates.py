@@ -5,16 +5,18 @@ import unicodedata
 import pytest
 
 from notifications.senders import MAX_PAYLOAD_BYTES, MAX_TOPIC_PAYLOAD_BYTES, payload_size
-from notifications.templates import ELLIPSIS, EVENTS, render, truncate
+from notifications.templates import ACCOUNT_EVENTS, ELLIPSIS, EVENTS, render, truncate
 
 CASE = {"service": "居民身份证换领", "case_no": "SZ2024-000123", "status": "accepted",
         "missing": ["户口簿原件", "近期免冠照片"], "reason": "申请材料与原件不一致",
         "reply": "窗口已增加叫号提醒", "due_date": "2024-06-03"}
 BROADCAST = {"title": "暴雨红色预警", "body": "请减少外出，注意安全。", "broadcast_id": 7}
-CASE_EVENTS = [event for event in EVENTS if event != "broadcast"]
+CASE_EVENTS = [event for event in EVENTS if event != "broadcast" and event not in ACCOUNT_EVENTS]
 
 
 def context_for(event):
+    if event in ACCOUNT_EVENTS:
+        return {"minutes": 15}
     return BROADCAST if event == "broadcast" else CASE
 
 

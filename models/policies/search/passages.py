@@ -178,6 +178,8 @@ def split_document(body: str, title: str | None = None) -> list[Passage]:
     raw = [line for line in raw if line]
     if raw and title is not None and raw[0].lstrip("# ").strip() == title.strip():
         raw = raw[1:]
+    if not raw:  # a body that is blank, or only its title
+        return []
     lines = [_classify(line) for line in raw]
     _resolve_headings(lines)
     return [

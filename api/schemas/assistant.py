@@ -58,7 +58,7 @@ class FeedbackSchema(Schema):
                                     error_messages={"required": N_("This field is required.")})
     message_id = fields.String(load_default=None, validate=validate.Length(max=64, error=TOO_LONG))
     helpful = fields.Boolean(required=True, error_messages={"required": N_("This field is required.")})
-    question = text(1000, required=False, load_default="",
+    question = text(1000, required=False, load_default=None,
                     metadata={"description": "The message the rated reply answered, as the user typed it"})
     comment = text(1000, required=False, load_default=None)
 

@@ -80,10 +80,11 @@ def test_a_lost_update_answers_412_in_the_callers_language(app):
     assert body["detail"] == "The case has changed since you loaded it; reload it and try again."
 
 
-def test_production_refuses_a_default_secret(monkeypatch):
+def test_production_refuses_a_default_secret(monkeypatch, tmp_path):
     from api import create_app
     from models.settings import ConfigError
 
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))  # no instance/secret_key left by `make run`
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
@@ -14,6 +14,7 @@ from flask_jwt_extended import (
     verify_jwt_in_request,
 )
 from flask_jwt_extended.utils import decode_token
+from sqlalchemy import select
 
 from api.database import db
 from api.extensions import jwt
@@ -44,19 +45,27 @@ def passwords() -> PasswordPolicy:
     return current_app.extensions["yiwang.passwords"]
 
 
-@jwt.user_lookup_loader
-def _load_user(_header, payload) -> User | None:
-    user = db().get(User, int(payload["sub"]))
-    return user if user is not None and user.active else None
-
-
 @jwt.token_in_blocklist_loader
 def _session_revoked(_header, payload) -> bool:
+    """One query answers both questions about a token: is its sign-in still open, and whose is it.
+
+    No cache: a signed-out or revoked session is refused by the very next request, in every process.
+    The user found is kept for ``_load_user``, which flask-jwt-extended calls right after this check.
+    """
     sid = payload.get("sid")
     if sid is None:
         return True
-    auth_session = db().get(AuthSession, sid)
-    return auth_session is None or auth_session.revoked_at is not None
+    g.yiwang_token_user = db().scalar(
+        select(User).join(AuthSession, AuthSession.user_id == User.id)
+        .where(AuthSession.id == sid, AuthSession.revoked_at.is_(None), User.id == int(payload["sub"]))
+    )
+    return g.yiwang_token_user is None
+
+
+@jwt.user_lookup_loader
+def _load_user(_header, payload) -> User | None:
+    user = g.pop("yiwang_token_user", None) or db().get(User, int(payload["sub"]))
+    return user if user is not None and user.active else None
 
 
 def issue_tokens(user: User, auth_session: AuthSession) -> dict:
@@ -83,10 +92,15 @@ CHAT_SCOPE_ROUTES = frozenset({
 
 
 def signed_in_user(*, refresh: bool = False) -> User:
+    """The user of this request's token, verified once per request (the role check and the view ask again)."""
+    verified = g.get("yiwang_signed_in")
+    if verified is not None and verified[0] == refresh:
+        return verified[1]
     verify_jwt_in_request(refresh=refresh)
     if current_user is None:
         raise Unauthorized()
     _check_scope()
+    g.yiwang_signed_in = (refresh, current_user)
     return current_user
 
 
@@ -123,8 +137,13 @@ admin_only = roles_required(Role.ADMIN)
 
 def optional_user() -> User | None:
     """The signed-in user when a valid token is sent; None for anonymous callers."""
+    verified = g.get("yiwang_signed_in")
+    if verified is not None and not verified[0]:
+        return verified[1]
     verify_jwt_in_request(optional=True)
     if not get_jwt():
         return None
     _check_scope()
+    if current_user is not None:
+        g.yiwang_signed_in = (False, current_user)
     return current_user

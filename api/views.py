@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import object_session
-
 from api.i18n import language
 from models.accounts.user import Role, User
 from models.cases.case import Case
@@ -120,7 +118,7 @@ def case_detail(case: Case, viewer: User, calendar: WorkingCalendar, *, include_
     """The whole case; internal notes and internal files only when ``include_internal``."""
     lang = language()
     deadline = case_deadline(case, calendar)
-    rating = rating_of(object_session(case), case)
+    rating = rating_of(case)
     attachments = [a for a in case.attachments if include_internal or a.visibility == "public"]
     provided = {a.material for a in case.attachments if a.material}
     materials = [

@@ -137,7 +137,7 @@ class CaseRating(Resource):
     @citizen_only
     def get(self, case_no):
         session = db()
-        rating = rating_of(session, fetch_own_case(session, signed_in_user(), case_no))
+        rating = rating_of(fetch_own_case(session, signed_in_user(), case_no))
         if rating is None:
             raise NotFound(N_("This case has not been rated yet."))
         return RatingSchema().dump(rating_view(rating))

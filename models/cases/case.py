@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Date,
@@ -18,6 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.accounts.user import Department, User
 from models.base import Base, JSONType, UTCDateTime, utcnow
 from models.catalogue.service import Service, ServiceVersion
+
+if TYPE_CHECKING:
+    from models.rating import Rating
 
 
 class Case(Base):
@@ -55,6 +59,7 @@ class Case(Base):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", order_by="Attachment.id", cascade="save-update, merge"
     )
+    rating: Mapped[Rating | None] = relationship(back_populates="case")  # 一事一评: at most one
 
     # Optimistic concurrency: every UPDATE checks and bumps the version (the case's ETag).
     __mapper_args__ = {"version_id_col": version}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import filetype
 from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models.accounts.user import Role, User
 from models.base import utcnow
@@ -42,6 +42,7 @@ from models.errors import (
     ValidationFailed,
 )
 from models.pagination import SortKey
+from models.rating import Rating
 from models.storage import LocalStorage
 
 ALLOWED_CONTENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
@@ -129,8 +130,20 @@ def own_cases_query(applicant: User, *, status: str | None = None, updated_since
     return stmt
 
 
+# Everything a case's page shows, loaded with the case in two statements (the case with its service, files,
+# rating and people; then its timeline with each step's actor) instead of one lazy load per relation.
+CASE_PAGE = (
+    joinedload(Case.attachments),
+    joinedload(Case.rating).joinedload(Rating.rectification),
+    joinedload(Case.applicant),
+    joinedload(Case.assigned_to),
+    joinedload(Case.recommended_by),
+    selectinload(Case.events).joinedload(CaseEvent.actor),
+)
+
+
 def fetch_case(session: Session, case_no: str) -> Case:
-    case = session.scalar(select(Case).where(Case.case_no == case_no))
+    case = session.scalars(select(Case).where(Case.case_no == case_no).options(*CASE_PAGE)).unique().one_or_none()
     if case is None:
         raise NotFound(N_("There is no case with the number '{case_no}'."), case_no=case_no)
     return case
@@ -240,9 +253,9 @@ def _enter(case: Case, transition: Transition, actor: User, now: dt.datetime, ca
         case.statutory_due_date = calendar.add_working_days(case.statutory_due_date, paused)
         case.clock_stopped_at = None
     if transition.target is Status.PENDING_DECISION:
-        case.recommended_by_id = actor.id
+        case.recommended_by = actor
     if actor.role is Role.OFFICER and case.assigned_to_id is None:
-        case.assigned_to_id = actor.id
+        case.assigned_to = actor
     if STATES[transition.target].final:
         case.closed_at = now
 
@@ -334,7 +347,7 @@ def _assign(session: Session, case: Case, assignee: User, *, actor: User, action
             now: dt.datetime | None) -> CaseEvent:
     now = now or utcnow()
     previous = case.assigned_to_id
-    case.assigned_to_id = assignee.id
+    case.assigned_to = assignee
     case.updated_at = now
     event = record_event(
         session, case, action=action, actor=actor, from_status=case.status, to_status=case.status,

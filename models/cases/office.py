@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import Date, Select, case, func, literal, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from models.accounts.user import Department, Role, User
 from models.cases.case import Case
@@ -58,7 +58,7 @@ def inbox_query(
     stmt = (
         select(Case)
         .where(Case.department_id == user.department_id)
-        .options(selectinload(Case.applicant), selectinload(Case.assigned_to))  # shown on every row
+        .options(joinedload(Case.applicant), joinedload(Case.assigned_to))  # shown on every row
     )
     stmt = stmt.where(Case.status.in_(statuses_matching(status)))
     if assigned == "me":

@@ -16,6 +16,7 @@ from api.extensions import compress, limiter
 from api.health import health
 from api.i18n import init_i18n
 from api.problems import init_problems
+from api.rendered import RenderedCache
 from models.cases.deadlines import WorkingCalendar
 from models.policies.policy_search import PolicySearch
 from models.settings import check_production, load_settings
@@ -39,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["yiwang.calendar"] = WorkingCalendar(settings.TIMEZONE)
     app.extensions["yiwang.storage"] = LocalStorage(settings.UPLOAD_FOLDER)
     app.extensions["yiwang.policy_search"] = PolicySearch(settings.SEARCH_INDEX_DIR)
+    app.extensions["yiwang.rendered"] = RenderedCache()
     init_database(app)
     init_notifications(app)
     init_i18n(app)

@@ -15,6 +15,7 @@ from flask_jwt_extended import (
 )
 from flask_jwt_extended.utils import decode_token
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from api.database import db
 from api.extensions import jwt
@@ -56,7 +57,7 @@ def _session_revoked(_header, payload) -> bool:
     if sid is None:
         return True
     g.yiwang_token_user = db().scalar(
-        select(User).join(AuthSession, AuthSession.user_id == User.id)
+        select(User).join(AuthSession, AuthSession.user_id == User.id).options(lazyload(User.department))
         .where(AuthSession.id == sid, AuthSession.revoked_at.is_(None), User.id == int(payload["sub"]))
     )
     return g.yiwang_token_user is None

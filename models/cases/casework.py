@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import filetype
 from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from models.accounts.user import Role, User
 from models.base import utcnow
@@ -122,7 +122,7 @@ NEWEST_FIRST = [SortKey(Case.submitted_at, descending=True, kind=dt.datetime), S
 
 def own_cases_query(applicant: User, *, status: str | None = None, updated_since: dt.datetime | None = None) -> Select:
     """The citizen's own cases, for ``NEWEST_FIRST`` keyset pages; ``status`` as ``statuses_matching`` reads it."""
-    stmt = select(Case).where(Case.applicant_id == applicant.id)
+    stmt = select(Case).where(Case.applicant_id == applicant.id).options(CASE_ROW)
     if status:
         stmt = stmt.where(Case.status.in_(statuses_matching(status)))
     if updated_since:
@@ -130,20 +130,28 @@ def own_cases_query(applicant: User, *, status: str | None = None, updated_since
     return stmt
 
 
-# Everything a case's page shows, loaded with the case in two statements (the case with its service, files,
-# rating and people; then its timeline with each step's actor) instead of one lazy load per relation.
+# A case row shows its own guide version (joined by default), not the service's current one.
+CASE_ROW = joinedload(Case.service).options(lazyload(Service.current_version), lazyload(Service.department))
+# Everything a case's page shows, loaded with the case in two statements (the case with its service, files
+# and rating; then its timeline with each step's actor) instead of one lazy load per relation. Staff also
+# see the people; every join costs even when empty, so the citizen's page leaves them out.
 CASE_PAGE = (
+    joinedload(Case.service).lazyload(Service.current_version),
     joinedload(Case.attachments),
     joinedload(Case.rating).joinedload(Rating.rectification),
-    joinedload(Case.applicant),
-    joinedload(Case.assigned_to),
-    joinedload(Case.recommended_by),
     selectinload(Case.events).joinedload(CaseEvent.actor),
+)
+STAFF_CASE_PAGE = (
+    *CASE_PAGE,
+    joinedload(Case.applicant).lazyload(User.department),
+    joinedload(Case.assigned_to).lazyload(User.department),
+    joinedload(Case.recommended_by).lazyload(User.department),
 )
 
 
-def fetch_case(session: Session, case_no: str) -> Case:
-    case = session.scalars(select(Case).where(Case.case_no == case_no).options(*CASE_PAGE)).unique().one_or_none()
+def fetch_case(session: Session, case_no: str, page=CASE_PAGE) -> Case:
+    """The case with what its page shows (``CASE_PAGE`` or ``STAFF_CASE_PAGE``); 404 when there is none."""
+    case = session.scalars(select(Case).where(Case.case_no == case_no).options(*page)).unique().one_or_none()
     if case is None:
         raise NotFound(N_("There is no case with the number '{case_no}'."), case_no=case_no)
     return case
@@ -159,7 +167,7 @@ def fetch_own_case(session: Session, user: User, case_no: str) -> Case:
 
 def fetch_department_case(session: Session, user: User, case_no: str) -> Case:
     """A case of the staff member's department; another department's answers like a missing one (404)."""
-    case = fetch_case(session, case_no)
+    case = fetch_case(session, case_no, STAFF_CASE_PAGE)
     if not can_see_case(user, case):
         raise NotFound(N_("There is no case with the number '{case_no}'."), case_no=case_no)
     return case

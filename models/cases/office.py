@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from models.accounts.user import Department, Role, User
 from models.cases.case import Case
+from models.cases.casework import CASE_ROW
 from models.cases.deadlines import WorkingCalendar
 from models.cases.workflow import DECIDED_STATUSES, OPEN_STATUSES, RUNNING_STATUSES, STAFF, statuses_matching
 from models.catalogue.service import Service
@@ -58,7 +59,8 @@ def inbox_query(
     stmt = (
         select(Case)
         .where(Case.department_id == user.department_id)
-        .options(joinedload(Case.applicant), joinedload(Case.assigned_to))  # shown on every row
+        .options(CASE_ROW, joinedload(Case.applicant).lazyload(User.department),  # shown on every row
+                 joinedload(Case.assigned_to).lazyload(User.department))
     )
     stmt = stmt.where(Case.status.in_(statuses_matching(status)))
     if assigned == "me":

@@ -11,7 +11,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, Select, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship, undefer
 
 from models.accounts.user import Department
 from models.base import Base, JSONType, UTCDateTime, utcnow
@@ -96,8 +96,19 @@ def fetch_department(session: Session, code: str) -> Department:
     return department
 
 
-def fetch_service(session: Session, code: str, *, active_only: bool = True) -> Service:
-    stmt = select(Service).where(Service.code == code)
+# For answers built once per guide version (the API's catalogue): a guide is read only to build one.
+GUIDE_DEFERRED = joinedload(Service.current_version).defer(ServiceVersion.guide)
+
+
+def load_guides(session: Session, services: list[Service]) -> None:
+    """Read the current guides of services loaded with ``GUIDE_DEFERRED``, all in one statement."""
+    ids = [s.current_version_id for s in services if s.current_version_id is not None]
+    if ids:
+        session.scalars(select(ServiceVersion).where(ServiceVersion.id.in_(ids)).options(undefer(ServiceVersion.guide))).all()
+
+
+def fetch_service(session: Session, code: str, *, active_only: bool = True, options=()) -> Service:
+    stmt = select(Service).where(Service.code == code).options(*options)
     if active_only:
         stmt = stmt.where(Service.active.is_(True))
     service = session.scalar(stmt)

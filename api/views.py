@@ -70,7 +70,7 @@ def case_summary(case: Case, calendar: WorkingCalendar) -> dict:
     return {
         "case_no": case.case_no,
         "service_code": case.service.code,
-        "service_name": localize(case.guide["name"], lang),
+        "service_name": localize(case.service_version.name, lang),
         "status": status.value,
         "status_label": state.label[lang],
         "next_step": state.next_step[lang],

@@ -28,7 +28,7 @@ from models.cases.workflow import (
     statuses_matching,
     transitions_from,
 )
-from models.catalogue.service import Service
+from models.catalogue.service import Service, ServiceVersion
 from models.db import transactional
 from models.errors import (
     N_,
@@ -122,7 +122,7 @@ NEWEST_FIRST = [SortKey(Case.submitted_at, descending=True, kind=dt.datetime), S
 
 def own_cases_query(applicant: User, *, status: str | None = None, updated_since: dt.datetime | None = None) -> Select:
     """The citizen's own cases, for ``NEWEST_FIRST`` keyset pages; ``status`` as ``statuses_matching`` reads it."""
-    stmt = select(Case).where(Case.applicant_id == applicant.id).options(CASE_ROW)
+    stmt = select(Case).where(Case.applicant_id == applicant.id).options(*CASE_ROW)
     if status:
         stmt = stmt.where(Case.status.in_(statuses_matching(status)))
     if updated_since:
@@ -130,8 +130,12 @@ def own_cases_query(applicant: User, *, status: str | None = None, updated_since
     return stmt
 
 
-# A case row shows its own guide version (joined by default), not the service's current one.
-CASE_ROW = joinedload(Case.service).options(lazyload(Service.current_version), lazyload(Service.department))
+# A case row shows the name of its own guide version (joined by default), not the service's current guide,
+# and reads no whole guide.
+CASE_ROW = (
+    joinedload(Case.service).options(lazyload(Service.current_version), lazyload(Service.department)),
+    joinedload(Case.service_version).defer(ServiceVersion.guide),
+)
 # Everything a case's page shows, loaded with the case in two statements (the case with its service, files
 # and rating; then its timeline with each step's actor) instead of one lazy load per relation. Staff also
 # see the people; every join costs even when empty, so the citizen's page leaves them out.

@@ -11,7 +11,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, Select, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship, undefer
+from sqlalchemy.orm import Mapped, Session, column_property, joinedload, mapped_column, relationship, undefer
 
 from models.accounts.user import Department
 from models.base import Base, JSONType, UTCDateTime, utcnow
@@ -85,6 +85,9 @@ class ServiceVersion(Base):
     number: Mapped[int] = mapped_column(Integer)
     guide: Mapped[dict] = mapped_column(JSONType)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Read from the guide by the database, so that lists of cases need not read (and decode) whole guides.
+    name: Mapped[dict] = column_property(guide["name"])
+    two_stage: Mapped[bool | None] = column_property(guide["two_stage"].as_boolean())
 
     service: Mapped[Service] = relationship(foreign_keys=[service_id])
 

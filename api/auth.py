@@ -14,7 +14,7 @@ from flask_jwt_extended import (
     verify_jwt_in_request,
 )
 from flask_jwt_extended.utils import decode_token
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
 from api.database import db
@@ -46,6 +46,13 @@ def passwords() -> PasswordPolicy:
     return current_app.extensions["yiwang.passwords"]
 
 
+# Built once, with parameters: building a statement (and its cache key) costs more than running it.
+_OPEN_SESSION_USER = (
+    select(User).join(AuthSession, AuthSession.user_id == User.id).options(lazyload(User.department))
+    .where(AuthSession.id == bindparam("sid"), AuthSession.revoked_at.is_(None), User.id == bindparam("user_id"))
+)
+
+
 @jwt.token_in_blocklist_loader
 def _session_revoked(_header, payload) -> bool:
     """One query answers both questions about a token: is its sign-in still open, and whose is it.
@@ -56,10 +63,7 @@ def _session_revoked(_header, payload) -> bool:
     sid = payload.get("sid")
     if sid is None:
         return True
-    g.yiwang_token_user = db().scalar(
-        select(User).join(AuthSession, AuthSession.user_id == User.id).options(lazyload(User.department))
-        .where(AuthSession.id == sid, AuthSession.revoked_at.is_(None), User.id == int(payload["sub"]))
-    )
+    g.yiwang_token_user = db().scalar(_OPEN_SESSION_USER, {"sid": sid, "user_id": int(payload["sub"])})
     return g.yiwang_token_user is None
 
 

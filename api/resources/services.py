@@ -25,6 +25,7 @@ from api.views import ratings_summary_view, service_detail, service_summary
 from models.cases.forms import validate_form
 from models.catalogue.catalogue_search import rank_services
 from models.catalogue.service import (
+    ACTIVE_SERVICE_ENTRY,
     GUIDE_DEFERRED,
     Service,
     catalogue_query,
@@ -102,7 +103,7 @@ class ServiceItem(Resource):
     @ns.response(200, "The guide in the caller's language", model(ServiceDetailSchema))
     @ns.response(404, "No such service", model(ProblemSchema))
     def get(self, code):
-        service = fetch_service(db(), code, options=[GUIDE_DEFERRED])
+        service = fetch_service(db(), code, query=ACTIVE_SERVICE_ENTRY)
         body = rendered().get(_guide_key("detail", service, language()),
                               lambda: json_body(ServiceDetailSchema().dump(service_detail(service))))
         return json_response(body)

@@ -13,7 +13,18 @@ import hashlib
 import uuid
 from pathlib import Path
 
-from sqlalchemy import Date, ForeignKey, Integer, Select, String, Text, UniqueConstraint, select, update
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from models.base import Base, JSONType, UTCDateTime, utcnow
@@ -129,11 +140,13 @@ PUBLIC_STATUSES = (PolicyStatus.PUBLISHED.value, PolicyStatus.REPEALED.value)  #
 NEWEST_FIRST = [SortKey(Policy.updated_at, descending=True, kind=dt.datetime), SortKey(Policy.id, descending=True)]
 
 
+_REVISION = select(Policy.status, Policy.updated_at, Policy.content_digest).where(Policy.id == bindparam("policy_id"))
+
+
 def visible_policy_revision(session: Session, policy_id: int, *, admin: bool) -> tuple:
     """What identifies the policy's current text and state (status, last change, content digest), read
     without the text. A draft is missing (404) for everyone but admins."""
-    row = session.execute(select(Policy.status, Policy.updated_at, Policy.content_digest)
-                          .where(Policy.id == policy_id)).first()
+    row = session.execute(_REVISION, {"policy_id": policy_id}).first()
     if row is None:
         raise NotFound(N_("There is no policy with the id {id}."), id=policy_id)
     if row.status not in PUBLIC_STATUSES and not admin:

@@ -9,7 +9,7 @@ from flask import Flask, current_app, g, request
 from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
-    current_user,
+    get_current_user,
     get_jwt,
     verify_jwt_in_request,
 )
@@ -102,11 +102,12 @@ def signed_in_user(*, refresh: bool = False) -> User:
     if verified is not None and verified[0] == refresh:
         return verified[1]
     verify_jwt_in_request(refresh=refresh)
-    if current_user is None:
+    user = get_current_user()  # the User itself: flask-jwt-extended's current_user proxy costs on every attribute
+    if user is None:
         raise Unauthorized()
     _check_scope()
-    g.yiwang_signed_in = (refresh, current_user)
-    return current_user
+    g.yiwang_signed_in = (refresh, user)
+    return user
 
 
 def _check_scope() -> None:
@@ -149,6 +150,7 @@ def optional_user() -> User | None:
     if not get_jwt():
         return None
     _check_scope()
-    if current_user is not None:
-        g.yiwang_signed_in = (False, current_user)
-    return current_user
+    user = get_current_user()
+    if user is not None:
+        g.yiwang_signed_in = (False, user)
+    return user

@@ -44,6 +44,20 @@ class Measurement:
     p99_ms: float
     errors: int
     load: float
+    cpu_ms_per_request: float  # the server's processes (master and workers): robust to the machine's load
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for child in [pid, *subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def free_port() -> int:
@@ -64,18 +78,22 @@ def wait_up(url: str, seconds: float = 120) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def wrk(url: str, headers: dict[str, str], duration: float, threads: int = 2, connections: int = 32) -> Measurement:
+def wrk(url: str, headers: dict[str, str], duration: float, server_pid: int, threads: int = 2,
+        connections: int = 32) -> Measurement:
     load = os.getloadavg()[0]
+    cpu_before = cpu_seconds(server_pid)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency", "--timeout", "5s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(server_pid) - cpu_before
+    served = int(re.search(r"(\d+) requests in", output).group(1))
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     if socket_errors := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
         errors += sum(int(n) for n in socket_errors.groups())
-    return Measurement(rate, float(value) * UNITS[unit], errors, load)
+    return Measurement(rate, float(value) * UNITS[unit], errors, load, cpu * 1000 / max(served, 1))
 
 
 def gunicorn(app: str, port: int, env: dict, log: Path, args: argparse.Namespace) -> subprocess.Popen:
@@ -149,16 +167,17 @@ def main() -> None:
     try:
         wait_up(f"http://127.0.0.1:{api_port}/healthz")
         wait_up(bare)
-        paths = [("bare Flask endpoint (baseline)", bare, {})] + [
-            t for t in targets(api) if not args.only or args.only in t[0]]
-        for _label, url, headers in paths:  # warm-up: imports, pools and caches of every worker
-            wrk(url, headers, 1.0)
+        paths = [("bare Flask endpoint (baseline)", bare, {}, servers[1].pid)] + [
+            (*t, servers[0].pid) for t in targets(api) if not args.only or args.only in t[0]]
+        for _label, url, headers, pid in paths:  # warm-up: imports, pools and caches of every worker
+            wrk(url, headers, 1.0, pid)
         for round_no in range(args.rounds):
-            for label, url, headers in paths:
-                measurement = wrk(url, headers, args.duration)
+            for label, url, headers, pid in paths:
+                measurement = wrk(url, headers, args.duration, pid)
                 results.setdefault(label, []).append(measurement)
                 print(f"round {round_no + 1} {label}: {measurement.requests_per_second:.0f} req/s, "
-                      f"p99 {measurement.p99_ms:.1f} ms, errors {measurement.errors}, load {measurement.load:.2f}",
+                      f"p99 {measurement.p99_ms:.1f} ms, CPU {measurement.cpu_ms_per_request:.2f} ms/request, "
+                      f"errors {measurement.errors}, load {measurement.load:.2f}",
                       file=sys.stderr, flush=True)
     finally:
         for server in servers:
@@ -182,12 +201,14 @@ def report(results: dict[str, list[Measurement]], args: argparse.Namespace) -> N
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
           f"gunicorn {args.config.name} {settings}".rstrip() + f"; wrk 2 threads 32 connections {args.duration:g} s, "
           f"median of {args.rounds}; load average (1 min) {min(loads):.2f}-{max(loads):.2f}\n")
-    print("| endpoint | req/s | × bare | p99 ms | errors | load |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| endpoint | req/s | × bare | p99 ms | server CPU ms/request | CPU × bare | errors | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     for label, runs in results.items():
         ratios = [m.requests_per_second / b.requests_per_second for m, b in zip(runs, baseline, strict=True)]
         print(f"| {label} | {statistics.median(m.requests_per_second for m in runs):,.0f} | "
               f"{statistics.median(ratios):.2f} | {statistics.median(m.p99_ms for m in runs):.1f} | "
+              f"{statistics.median(m.cpu_ms_per_request for m in runs):.2f} | "
+              f"{statistics.median(m.cpu_ms_per_request / b.cpu_ms_per_request for m, b in zip(runs, baseline, strict=True)):.1f} | "
               f"{sum(m.errors for m in runs)} | {' / '.join(f'{m.load:.1f}' for m in runs)} |")
 
 

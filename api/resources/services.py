@@ -77,9 +77,10 @@ class ServiceList(Resource):
             rows, after = _ranked_page(list(db().scalars(stmt).unique()), args["q"], cursor, args["limit"])
             page = {"items": [service_summary(s) for s in rows], "next_cursor": encode_cursor(after)}
             return ServiceListSchema().dump(page)
-        rows, after = keyset_page(db(), stmt.options(GUIDE_DEFERRED), SORT, cursor, args["limit"],
+        rows, after = keyset_page(db(), stmt.options(*GUIDE_DEFERRED), SORT, cursor, args["limit"],
                                   lambda s: [s.code])
-        cache, keys = rendered(), [_guide_key("summary", s, language()) for s in rows]
+        cache, lang = rendered(), language()
+        keys = [_guide_key("summary", s, lang) for s in rows]
         if any(key not in cache for key in keys):
             load_guides(db(), rows)  # one statement for the page, not one per entry to build
         items = [cache.get(key, lambda s=s: SERVICE_SUMMARY.dump(service_summary(s)))

@@ -99,8 +99,10 @@ def fetch_department(session: Session, code: str) -> Department:
     return department
 
 
-# For answers built once per guide version (the API's catalogue): a guide is read only to build one.
-GUIDE_DEFERRED = joinedload(Service.current_version).defer(ServiceVersion.guide)
+# For answers built once per guide version (the API's catalogue): a guide is read only to build one, and of
+# the department only what an entry shows.
+GUIDE_DEFERRED = (joinedload(Service.current_version).defer(ServiceVersion.guide),
+                  joinedload(Service.department).load_only(Department.code, Department.name))
 
 
 def load_guides(session: Session, services: list[Service]) -> None:
@@ -112,7 +114,7 @@ def load_guides(session: Session, services: list[Service]) -> None:
 
 # An active service with its guide left unread: built once (building a statement costs more than running it).
 ACTIVE_SERVICE_ENTRY = (select(Service).where(Service.code == bindparam("code"), Service.active.is_(True))
-                        .options(GUIDE_DEFERRED))
+                        .options(*GUIDE_DEFERRED))
 
 
 def fetch_service(session: Session, code: str, *, active_only: bool = True, query: Select | None = None) -> Service:

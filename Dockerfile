@@ -16,6 +16,7 @@ RUN groupadd --system yiwang && useradd --system --gid yiwang --home-dir /app --
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY migrations ./migrations
+COPY gunicorn.conf.py ./
 COPY docker/entrypoint.sh /usr/local/bin/yiwang-entrypoint
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 APP_ENV=production INSTANCE_PATH=/var/lib/yiwang \
     UPLOAD_FOLDER=/var/lib/yiwang/uploads MIGRATIONS_DIR=/app/migrations
@@ -24,5 +25,4 @@ USER yiwang
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
 ENTRYPOINT ["yiwang-entrypoint"]
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", "--access-logfile", "-", \
-     "--access-logformat", "%(h)s \"%(r)s\" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]", "api:create_app()"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "api:create_app()"]

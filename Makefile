@@ -67,6 +67,8 @@ test-bot: bot-install
 	  --out ../instance/bot-test-results
 
 bench: install
+	$(PY) -m bench.api_bench
+	$(PY) -m bench.scale_bench
 	$(PY) -m bench.search_bench
 	$(PY) -m bench.search_quality
 	$(PY) -m bench.notify_bench

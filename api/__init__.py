@@ -17,6 +17,7 @@ from api.i18n import init_i18n
 from api.limits import init_limits
 from api.logs import init_logging
 from api.problems import init_problems
+from api.rendered import RenderedCache
 from api.security import init_security
 from models.assistant import Assistant
 from models.cases.deadlines import WorkingCalendar
@@ -43,6 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["yiwang.policy_search"] = PolicySearch(settings.SEARCH_INDEX_DIR)
     app.extensions["yiwang.assistant"] = Assistant(app.extensions["yiwang.policy_search"],
                                                    cache_dir=Path(settings.SEARCH_INDEX_DIR) / "service-vectors")
+    app.extensions["yiwang.rendered"] = RenderedCache()
     init_database(app)
     init_notifications(app)
     init_i18n(app)

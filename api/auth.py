@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
-    current_user,
+    get_current_user,
     get_jwt,
     verify_jwt_in_request,
 )
 from flask_jwt_extended.utils import decode_token
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
 
 from api.database import db
 from api.extensions import jwt
@@ -44,19 +46,31 @@ def passwords() -> PasswordPolicy:
     return current_app.extensions["yiwang.passwords"]
 
 
-@jwt.user_lookup_loader
-def _load_user(_header, payload) -> User | None:
-    user = db().get(User, int(payload["sub"]))
-    return user if user is not None and user.active else None
+# Built once, with parameters: building a statement (and its cache key) costs more than running it.
+_OPEN_SESSION_USER = (
+    select(User).join(AuthSession, AuthSession.user_id == User.id).options(lazyload(User.department))
+    .where(AuthSession.id == bindparam("sid"), AuthSession.revoked_at.is_(None), User.id == bindparam("user_id"))
+)
 
 
 @jwt.token_in_blocklist_loader
 def _session_revoked(_header, payload) -> bool:
+    """One query answers both questions about a token: is its sign-in still open, and whose is it.
+
+    No cache: a signed-out or revoked session is refused by the very next request, in every process.
+    The user found is kept for ``_load_user``, which flask-jwt-extended calls right after this check.
+    """
     sid = payload.get("sid")
     if sid is None:
         return True
-    auth_session = db().get(AuthSession, sid)
-    return auth_session is None or auth_session.revoked_at is not None
+    g.yiwang_token_user = db().scalar(_OPEN_SESSION_USER, {"sid": sid, "user_id": int(payload["sub"])})
+    return g.yiwang_token_user is None
+
+
+@jwt.user_lookup_loader
+def _load_user(_header, payload) -> User | None:
+    user = g.pop("yiwang_token_user", None) or db().get(User, int(payload["sub"]))
+    return user if user is not None and user.active else None
 
 
 def issue_tokens(user: User, auth_session: AuthSession, *, issued_at: dt.datetime | None = None,
@@ -95,11 +109,17 @@ CHAT_SCOPE_ROUTES = frozenset({
 
 
 def signed_in_user(*, refresh: bool = False) -> User:
+    """The user of this request's token, verified once per request (the role check and the view ask again)."""
+    verified = g.get("yiwang_signed_in")
+    if verified is not None and verified[0] == refresh:
+        return verified[1]
     verify_jwt_in_request(refresh=refresh)
-    if current_user is None:
+    user = get_current_user()  # the User itself: flask-jwt-extended's current_user proxy costs on every attribute
+    if user is None:
         raise Unauthorized()
     _check_scope()
-    return current_user
+    g.yiwang_signed_in = (refresh, user)
+    return user
 
 
 def _check_scope() -> None:
@@ -135,8 +155,14 @@ admin_only = roles_required(Role.ADMIN)
 
 def optional_user() -> User | None:
     """The signed-in user when a valid token is sent; None for anonymous callers."""
+    verified = g.get("yiwang_signed_in")
+    if verified is not None and not verified[0]:
+        return verified[1]
     verify_jwt_in_request(optional=True)
     if not get_jwt():
         return None
     _check_scope()
-    return current_user
+    user = get_current_user()
+    if user is not None:
+        g.yiwang_signed_in = (False, user)
+    return user

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import object_session
-
 from api.i18n import language
 from models.accounts.user import Role, User
 from models.cases.case import Case
@@ -72,7 +70,7 @@ def case_summary(case: Case, calendar: WorkingCalendar) -> dict:
     return {
         "case_no": case.case_no,
         "service_code": case.service.code,
-        "service_name": localize(case.guide["name"], lang),
+        "service_name": localize(case.service_version.name, lang),
         "status": status.value,
         "status_label": state.label[lang],
         "next_step": state.next_step[lang],
@@ -120,7 +118,7 @@ def case_detail(case: Case, viewer: User, calendar: WorkingCalendar, *, include_
     """The whole case; internal notes and internal files only when ``include_internal``."""
     lang = language()
     deadline = case_deadline(case, calendar)
-    rating = rating_of(object_session(case), case)
+    rating = rating_of(case)
     attachments = [a for a in case.attachments if include_internal or a.visibility == "public"]
     provided = {a.material for a in case.attachments if a.material}
     materials = [

@@ -85,14 +85,30 @@ def synthetic_corpus(pool: list[tuple[tuple[str, ...], str]], vectors: np.ndarra
     return documents
 
 
-def latencies(index: PassageIndex, queries: list[str], method: Method) -> tuple[float, float]:
-    """Median over runs of the p50 and p95 latency (ms) of one search per query."""
+def latencies(index: PassageIndex, queries: list[str], method: Method, *, cached: bool = False) -> tuple[float, float]:
+    """Median over runs of the p50 and p95 latency (ms) of one search per query: each question new to the
+    embedder's query cache (a miss), or, ``cached``, asked before (a hit: the engine's own work only)."""
     p50s, p95s = [], []
     for _ in range(RUNS):
-        samples = [timed(lambda q=q: index.search(q, k=5, method=method)) * 1000 for q in queries]
+        if cached:
+            for q in queries:
+                index.search(q, k=5, method=method)
+        samples = [searched_ms(index, q, method, cached) for q in queries]
         p50s.append(float(np.percentile(samples, 50)))
         p95s.append(float(np.percentile(samples, 95)))
     return statistics.median(p50s), statistics.median(p95s)
+
+
+def searched_ms(index: PassageIndex, query: str, method: Method, cached: bool) -> float:
+    if not cached:
+        index.embedder.forget_queries()
+    return timed(lambda: index.search(query, k=5, method=method)) * 1000
+
+
+def embedded_ms(embedder, text: str) -> float:
+    """One query embedding, never served from the query cache."""
+    embedder.forget_queries()
+    return timed(lambda: embedder.query(text)) * 1000
 
 
 def build_from_vectors(documents) -> PassageIndex:
@@ -131,16 +147,17 @@ def main() -> None:
     ) * 1000
     seed_index = PassageIndex(analyzer, embedder)
     seed_index.add_document("seed", seed, vectors=seed_vectors)
-    embedding_ms = [timed(lambda q=q: embedder.query(q)) * 1000 for q in queries]
+    embedding_ms = [embedded_ms(embedder, q) for q in queries]
     figures["query_embed_p50"] = float(np.percentile(embedding_ms, 50))
     figures["query_embed_p95"] = float(np.percentile(embedding_ms, 95))
     # What the hybrid search embeds: an English question is followed by its glossary's Chinese renderings.
     searched = [f"{q} {main_renderings(analyzer.translate(q))}".strip() for q in queries]
-    embedding_ms = [timed(lambda q=q: embedder.query(q)) * 1000 for q in searched]
+    embedding_ms = [embedded_ms(embedder, q) for q in searched]
     figures["search_embed_p50"] = float(np.percentile(embedding_ms, 50))
     figures["search_embed_p95"] = float(np.percentile(embedding_ms, 95))
     for method in (Method.BM25, Method.HYBRID):
         figures[f"seed_{method}_p50"], figures[f"seed_{method}_p95"] = latencies(seed_index, queries, method)
+    figures["seed_cached_p50"], figures["seed_cached_p95"] = latencies(seed_index, queries, Method.HYBRID, cached=True)
 
     pool = sentences(seed)
     figures["pool_sentences"] = len(pool)
@@ -157,6 +174,7 @@ def main() -> None:
         figures["load_s"] = median_time(lambda: PassageIndex.load(directory, analyzer, embedder))
     for method in (Method.BM25, Method.HYBRID):
         figures[f"large_{method}_p50"], figures[f"large_{method}_p95"] = latencies(large, queries, method)
+    figures["large_cached_p50"], figures["large_cached_p95"] = latencies(large, queries, Method.HYBRID, cached=True)
     figures["load_before"], figures["load_after"] = load_before, os.getloadavg()[0]
     write_section(render(figures))
     print(render(figures))
@@ -182,19 +200,23 @@ fusion. The embedding alone: p50 {f['query_embed_p50']:.1f} ms, p95 {f['query_em
 questions as typed; p50 {f['search_embed_p50']:.1f} ms, p95 {f['search_embed_p95']:.1f} ms for the text the
 search embeds (an English question followed by the Chinese renderings of its glossary phrases).
 The engine's own work (BM25, the 10,000 × 384 similarity product, fusion, snippets from the term
-offsets stored at indexing) is the difference: about {f['large_hybrid_p50'] - f['search_embed_p50']:.1f} ms at the median
-on 10,000 passages.
+offsets stored at indexing) is what a repeated question costs, its vector served from the embedder's
+bounded query cache (`QUERY_CACHE_SIZE` most recent query texts, models/policies/search/embedding.py):
+p50 {f['large_cached_p50']:.1f} ms, p95 {f['large_cached_p95']:.1f} ms on 10,000 passages (target: under 5 ms,
+{"met" if f['large_cached_p95'] < 5 else "missed"} at p95). A new question (a cache miss) adds its embedding.
 
 | corpus | passages | method | p50 ms | p95 ms | p95 vs BM25 |
 | --- | --- | --- | --- | --- | --- |
 | seed | {f['seed_passages']} | bm25 (baseline) | {f['seed_bm25_p50']:.1f} | {f['seed_bm25_p95']:.1f} | 1.0× |
-| seed | {f['seed_passages']} | hybrid | {f['seed_hybrid_p50']:.1f} | {f['seed_hybrid_p95']:.1f} | {f['seed_hybrid_p95'] / f['seed_bm25_p95']:.1f}× |
+| seed | {f['seed_passages']} | hybrid, new question (vector cache miss) | {f['seed_hybrid_p50']:.1f} | {f['seed_hybrid_p95']:.1f} | {f['seed_hybrid_p95'] / f['seed_bm25_p95']:.1f}× |
+| seed | {f['seed_passages']} | hybrid, repeated question (vector cache hit) | {f['seed_cached_p50']:.1f} | {f['seed_cached_p95']:.1f} | {f['seed_cached_p95'] / f['seed_bm25_p95']:.1f}× |
 | synthetic | {f['synthetic_passages']} | bm25 (baseline) | {f['large_bm25_p50']:.1f} | {f['large_bm25_p95']:.1f} | 1.0× |
-| synthetic | {f['synthetic_passages']} | hybrid | {f['large_hybrid_p50']:.1f} | {f['large_hybrid_p95']:.1f} | {f['large_hybrid_p95'] / f['large_bm25_p95']:.1f}× |
+| synthetic | {f['synthetic_passages']} | hybrid, new question (vector cache miss) | {f['large_hybrid_p50']:.1f} | {f['large_hybrid_p95']:.1f} | {f['large_hybrid_p95'] / f['large_bm25_p95']:.1f}× |
+| synthetic | {f['synthetic_passages']} | hybrid, repeated question (vector cache hit) | {f['large_cached_p50']:.1f} | {f['large_cached_p95']:.1f} | {f['large_cached_p95'] / f['large_bm25_p95']:.1f}× |
 
 Target p95 < 30 ms on 10,000 passages: BM25 alone {"meets" if f['large_bm25_p95'] < 30 else "misses"} it
-({f['large_bm25_p95']:.1f} ms); the hybrid {"meets" if f['large_hybrid_p95'] < 30 else "misses"} it
-({f['large_hybrid_p95']:.1f} ms){embedding_note}.
+({f['large_bm25_p95']:.1f} ms); the hybrid {"meets" if f['large_hybrid_p95'] < 30 else "misses"} it for a new question
+({f['large_hybrid_p95']:.1f} ms){embedding_note}, and {"meets" if f['large_cached_p95'] < 30 else "misses"} it for a repeated one ({f['large_cached_p95']:.1f} ms).
 
 History (same machine kind, 10,000 passages, hybrid p50/p95): 66.1/127.8 ms in the first version (machine
 loaded by other jobs); 48.0/80.3 ms on a quiet machine on 2026-11-30 with two BLAS threads and every hit

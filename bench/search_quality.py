@@ -29,7 +29,7 @@ from models.policies.search.evaluation import (
 from models.policies.search.ranking import DEFAULT_PARAMS, Method, QueryScores, RankingParams, rank
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "tests" / "models" / "search" / "data" / "seed_000_f99a230b7505dd9c.txt"
+SEED = ROOT / "tests" / "models" / "policies" / "search" / "data" / "seed_000_f99a230b7505dd9c.txt"
 SEED_TITLE = "电子政务与公共服务"
 SEED_ID = "seed-000"
 QUESTIONS = ROOT / "tests" / "data" / "policy_questions.jsonl"

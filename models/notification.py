@@ -11,7 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Select, String, Text, delete, func, select, update
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -234,9 +247,12 @@ def inbox_query(user: User, *, unread_only: bool = False, created_since: dt.date
     return stmt
 
 
+_UNREAD = select(func.count(Notification.id)).where(Notification.user_id == bindparam("user_id"),
+                                                    Notification.read_at.is_(None))
+
+
 def unread_count(session: Session, user: User) -> int:
-    return session.scalar(select(func.count(Notification.id))
-                          .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+    return session.scalar(_UNREAD, {"user_id": user.id})
 
 
 @transactional

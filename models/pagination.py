@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -57,6 +57,12 @@ def _encode(value: Any) -> Any:
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    if len({key.descending for key in keys}) == 1:
+        # One direction: a row comparison, which an index in the same order can seek to (the OR form below
+        # makes PostgreSQL read the index from its start and filter).
+        row = tuple_(*(key.expression for key in keys))
+        bound = tuple_(*(bindparam(None, value, type_=key.expression.type) for key, value in zip(keys, values, strict=True)))
+        return row < bound if keys[0].descending else row > bound
     clauses = []
     for i, key in enumerate(keys):
         equal = [keys[j].expression == values[j] for j in range(i)]

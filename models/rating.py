@@ -59,7 +59,7 @@ class Rating(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
-    case: Mapped[Case] = relationship()
+    case: Mapped[Case] = relationship(back_populates="rating")
     rectification: Mapped[Rectification | None] = relationship(back_populates="rating", uselist=False)
 
     @property
@@ -89,8 +89,9 @@ class Rectification(Base):
     closed_by: Mapped[User | None] = relationship()
 
 
-def rating_of(session: Session, case: Case) -> Rating | None:
-    return session.scalar(select(Rating).where(Rating.case_id == case.id))
+def rating_of(case: Case) -> Rating | None:
+    """The case's rating, if any (loaded with the case by ``fetch_own_case`` and ``fetch_department_case``)."""
+    return case.rating
 
 
 def can_rate(case: Case, user: User, rating: Rating | None) -> bool:
@@ -138,11 +139,11 @@ def rate_case(
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise ValidationFailed({"comment": [N_("The text is too long.")]})
-    if rating_of(session, case) is not None:
+    if rating_of(case) is not None:
         raise _already_rated()
     now = now or utcnow()
     rating = Rating(
-        case=case, service_id=case.service_id, department_id=case.department_id, applicant_id=applicant.id,
+        case_id=case.id, service_id=case.service_id, department_id=case.department_id, applicant_id=applicant.id,
         level=level, comment=comment, created_at=now, **indicators,
     )
     if level in RECTIFICATION_LEVELS:
@@ -155,6 +156,7 @@ def rate_case(
             session.add(rating)
     except IntegrityError as exc:
         raise _already_rated() from exc
+    case.rating = rating
     return rating
 
 

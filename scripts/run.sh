@@ -6,7 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
-WORKERS=${WEB_CONCURRENCY:-2}
 MODEL=${1:-}
 # RASA_SERVERS: how many Rasa servers to start (ports 5005, 5006, ...); each takes about 1.4 GB and one core,
 # and the API sends each conversation to one of them (docs/benchmarks.md, the assistant).
@@ -46,8 +45,8 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-.venv/bin/gunicorn --bind "$HOST:$PORT" --workers "$WORKERS" --threads 4 --access-logfile - \
-  --access-logformat '%(h)s "%(r)s" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]' --graceful-timeout 10 'api:create_app()' &
+# Workers, threads and the rest: gunicorn.conf.py (the image and compose use it too; WEB_CONCURRENCY overrides).
+.venv/bin/gunicorn --config gunicorn.conf.py --bind "$HOST:$PORT" 'api:create_app()' &
 pids+=($!)
 
 if [ -n "$MODEL" ]; then

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
 
 
 class Accounts:
@@ -60,3 +64,22 @@ def assert_problem(response, status: int, type_suffix: str | None = None) -> dic
     if type_suffix:
         assert body["type"].endswith(type_suffix), body["type"]
     return body
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@contextmanager
+def counted_statements(engine) -> Iterator[list[str]]:
+    """The SQL statements the block sends through ``engine`` (queries and changes; not BEGIN/COMMIT)."""
+    statements: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

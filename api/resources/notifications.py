@@ -20,6 +20,7 @@ from models.notification import Notification, inbox_query, mark_all_read, mark_r
 from models.pagination import SortKey, keyset_page
 
 ns = Namespace("notifications", description="My inbox (消息中心)")
+INBOX = InboxSchema()
 
 NEWEST_FIRST = [SortKey(Notification.created_at, descending=True, kind=dt.datetime),
                 SortKey(Notification.id, descending=True)]
@@ -37,7 +38,7 @@ class Inbox(Resource):
         stmt = inbox_query(user, unread_only=args["unread"], created_since=args["updated_since"])
         rows, after = keyset_page(session, stmt, NEWEST_FIRST, decode_cursor(args["cursor"]), args["limit"],
                                   lambda n: [n.created_at, n.id])
-        return InboxSchema().dump({"items": rows, "next_cursor": encode_cursor(after),
+        return INBOX.dump({"items": rows, "next_cursor": encode_cursor(after),
                                    "unread_count": unread_count(session, user)})
 
 

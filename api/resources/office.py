@@ -57,6 +57,7 @@ from models.pagination import SortKey, keyset_page
 from models.rating import Rectification, close_rectification, fetch_rectification, rectifications_query
 
 ns = Namespace("office", description="Mobile office for officers and supervisors (移动办公)")
+OFFICE_CASE_DETAIL, OFFICE_CASE_LIST = OfficeCaseDetailSchema(), OfficeCaseListSchema()
 
 supervisor_only = roles_required(Role.SUPERVISOR)
 stats_readers = roles_required(Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
@@ -79,7 +80,7 @@ def log_reads(viewer: User, cases, reason: str, attachment_id: int | None = None
 def case_response(case: Case, *, replayed: bool = False):
     """The staff view of a case; its ETag (also on POST answers) is the If-Match for the next change."""
     expose_version(case.version)
-    body = OfficeCaseDetailSchema().dump(office_case_detail(case, signed_in_user(), calendar()))
+    body = OFFICE_CASE_DETAIL.dump(office_case_detail(case, signed_in_user(), calendar()))
     if request.method == "GET":
         return body
     headers = {"ETag": f'"v{case.version}"'}
@@ -107,7 +108,7 @@ class Inbox(Resource):
         rows, after = keyset_page(db(), stmt, INBOX_ORDER, decode_cursor(args["cursor"]), args["limit"],
                                   inbox_sort_values)
         items = [office_case_item(case, user, calendar()) for case in rows]
-        page = OfficeCaseListSchema().dump({"items": items, "next_cursor": encode_cursor(after)})
+        page = OFFICE_CASE_LIST.dump({"items": items, "next_cursor": encode_cursor(after)})
         log_reads(user, rows, "inbox")
         return page
 

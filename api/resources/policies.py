@@ -8,6 +8,7 @@ from api.auth import admin_only, optional_user
 from api.context import policy_search
 from api.database import db
 from api.limits import EXPENSIVE
+from api.rendered import json_body, json_response, rendered
 from api.restx import decode_cursor, encode_cursor, load_args, load_body, model
 from api.schemas.common import ProblemSchema
 from api.schemas.policy import (
@@ -23,25 +24,22 @@ from models.accounts.user import Role
 from models.pagination import keyset_page
 from models.policies.policy import (
     NEWEST_FIRST,
-    Policy,
     create_policy,
     fetch_policy,
-    fetch_visible_policy,
+    fetch_policy_page,
     policies_query,
     publish_policy,
     repeal_policy,
     update_policy,
+    visible_policy_revision,
 )
 
 ns = Namespace("policies", description="Published policies and policy search (政务公开)")
+POLICY_DETAIL = PolicyDetailSchema()
 
 def _is_admin() -> bool:
     user = optional_user()
     return user is not None and user.role is Role.ADMIN
-
-
-def _visible(policy_id: int) -> Policy:
-    return fetch_visible_policy(db(), policy_id, admin=_is_admin())
 
 
 @ns.route("")
@@ -88,7 +86,11 @@ class PolicyItem(Resource):
     @ns.response(200, "The whole document with its passages", model(PolicyDetailSchema))
     @ns.response(404, "No such policy", model(ProblemSchema))
     def get(self, policy_id):
-        return PolicyDetailSchema().dump(_visible(policy_id))
+        session = db()
+        revision = visible_policy_revision(session, policy_id, admin=_is_admin())
+        body = rendered().get(("policy", policy_id, *revision),
+                              lambda: json_body(POLICY_DETAIL.dump(fetch_policy_page(session, policy_id))))
+        return json_response(body)
 
     @ns.expect(model(PolicyUpdateSchema))
     @ns.response(200, "Updated", model(PolicyDetailSchema))

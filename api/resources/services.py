@@ -6,7 +6,9 @@ from flask_restx import Namespace, Resource
 
 from api.auth import admin_only
 from api.database import db
+from api.i18n import language
 from api.limits import EXPENSIVE
+from api.rendered import department_key, json_body, json_response, rendered
 from api.restx import decode_cursor, encode_cursor, load_args, load_body, model
 from api.schemas.common import ProblemSchema
 from api.schemas.rating import RatingSummarySchema
@@ -18,15 +20,19 @@ from api.schemas.service import (
     ServiceDetailSchema,
     ServiceListArgsSchema,
     ServiceListSchema,
+    ServiceSummarySchema,
 )
 from api.views import ratings_summary_view, service_detail, service_summary
 from models.cases.forms import validate_form
 from models.catalogue.catalogue_search import rank_services
 from models.catalogue.service import (
+    ACTIVE_SERVICE_ENTRY,
+    GUIDE_DEFERRED,
     Service,
     catalogue_query,
     create_service,
     fetch_service,
+    load_guides,
     set_service_active,
     update_service,
 )
@@ -36,6 +42,14 @@ from models.rating import ratings_summary
 ns = Namespace("services", description="Service catalogue (办事指南)")
 
 SORT = [SortKey(Service.code, kind=str)]
+SERVICE_SUMMARY = ServiceSummarySchema()
+
+
+def _guide_key(kind: str, service: Service, lang: str) -> tuple:
+    """Everything a service's catalogue entry or guide page is built from (see api/rendered.py)."""
+    version = service.current_version
+    return (kind, service.id, service.code, service.active, service.updated_at, version.id, version.number,
+            version.created_at, department_key(service.department), lang)
 
 
 def _ranked_page(services: list[Service], query: str, cursor: list | None, limit: int):
@@ -62,10 +76,17 @@ class ServiceList(Resource):
         cursor = decode_cursor(args["cursor"])
         if args["q"]:
             rows, after = _ranked_page(list(db().scalars(stmt).unique()), args["q"], cursor, args["limit"])
-        else:
-            rows, after = keyset_page(db(), stmt, SORT, cursor, args["limit"], lambda s: [s.code])
-        page = {"items": [service_summary(s) for s in rows], "next_cursor": encode_cursor(after)}
-        return ServiceListSchema().dump(page)
+            page = {"items": [service_summary(s) for s in rows], "next_cursor": encode_cursor(after)}
+            return ServiceListSchema().dump(page)
+        rows, after = keyset_page(db(), stmt.options(*GUIDE_DEFERRED), SORT, cursor, args["limit"],
+                                  lambda s: [s.code])
+        cache, lang = rendered(), language()
+        keys = [_guide_key("summary", s, lang) for s in rows]
+        if any(key not in cache for key in keys):
+            load_guides(db(), rows)  # one statement for the page, not one per entry to build
+        items = [cache.get(key, lambda s=s: SERVICE_SUMMARY.dump(service_summary(s)))
+                 for key, s in zip(keys, rows, strict=True)]
+        return json_response(json_body({"items": items, "next_cursor": encode_cursor(after)}))
 
     @ns.expect(model(GuideSchema))
     @ns.response(201, "Published", model(ServiceDetailSchema))
@@ -84,7 +105,10 @@ class ServiceItem(Resource):
     @ns.response(200, "The guide in the caller's language", model(ServiceDetailSchema))
     @ns.response(404, "No such service", model(ProblemSchema))
     def get(self, code):
-        return ServiceDetailSchema().dump(service_detail(fetch_service(db(), code)))
+        service = fetch_service(db(), code, query=ACTIVE_SERVICE_ENTRY)
+        body = rendered().get(_guide_key("detail", service, language()),
+                              lambda: json_body(ServiceDetailSchema().dump(service_detail(service))))
+        return json_response(body)
 
     @ns.expect(model(GuideSchema))
     @ns.response(200, "New version published", model(ServiceDetailSchema))

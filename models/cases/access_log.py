@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import ForeignKey, Index, Integer, Select, String, event, select
+from sqlalchemy import ForeignKey, Index, Integer, Select, String, event, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.accounts.user import Department, Role, User
@@ -57,9 +57,10 @@ def record_access(session: Session, viewer: User, cases: Iterable[Case], reason:
     if viewer.role is Role.CITIZEN:
         return
     now = now or utcnow()
-    session.add_all(CaseAccess(case_id=case.id, user_id=viewer.id, role=viewer.role.value,
-                               department_id=viewer.department_id, reason=reason, attachment_id=attachment_id,
-                               accessed_at=now) for case in cases)
+    rows = [{"case_id": case.id, "user_id": viewer.id, "role": viewer.role.value, "department_id": viewer.department_id,
+             "reason": reason, "attachment_id": attachment_id, "accessed_at": now} for case in cases]
+    if rows:  # one INSERT for the whole page, however many rows
+        session.execute(insert(CaseAccess), rows)
 
 
 def access_log_query(viewer: User, *, case_no: str | None = None, user_id: int | None = None,

@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     event,
+    func,
+    literal_column,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts.user import Department, User
 from models.base import Base, JSONType, UTCDateTime, utcnow
 from models.catalogue.service import Service, ServiceVersion
+
+if TYPE_CHECKING:
+    from models.rating import Rating
+
+
+# Open cases have no due date until accepted; the inbox sorts them after every dated one. A literal, not a
+# parameter, so that the inbox's ORDER BY is the very expression of its index.
+NO_DUE_DATE_SQL = literal_column("'9999-12-31'", Date)
+OPEN_CASES = text("status IN ('accepted', 'pending_decision', 'submitted', 'supplement_requested')")
+DECIDED_CASES = text("status IN ('approved', 'not_accepted', 'rejected')")
 
 
 class Case(Base):
@@ -55,9 +70,21 @@ class Case(Base):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", order_by="Attachment.id", cascade="save-update, merge"
     )
+    rating: Mapped[Rating | None] = relationship(back_populates="case")  # 一事一评: at most one
 
     # Optimistic concurrency: every UPDATE checks and bumps the version (the case's ETag).
     __mapper_args__ = {"version_id_col": version}
+    # The officer's inbox (a department's open cases in inbox order: models/cases/office.py) and the
+    # stats of decided cases by decision time; they cover what those queries read (PostgreSQL: INCLUDE).
+    # The status lists are the workflow's OPEN_STATUSES and DECIDED_STATUSES (tests/models/cases/test_workflow.py).
+    __table_args__ = (
+        Index("ix_cases_open_inbox", "department_id", func.coalesce(due_date, NO_DUE_DATE_SQL), "submitted_at", "id",
+              postgresql_where=OPEN_CASES, sqlite_where=OPEN_CASES,
+              postgresql_include=["service_id", "status", "due_date", "assigned_to_id"]),
+        Index("ix_cases_decided_by_department", "department_id", "closed_at",
+              postgresql_where=DECIDED_CASES, sqlite_where=DECIDED_CASES,
+              postgresql_include=["service_id", "accepted_at", "paused_working_days", "due_date"]),
+    )
 
     @property
     def guide(self) -> dict:
@@ -65,7 +92,7 @@ class Case(Base):
 
     @property
     def two_stage(self) -> bool:
-        return bool(self.guide.get("two_stage"))
+        return bool(self.service_version.two_stage)
 
 
 class CaseEvent(Base):

@@ -7,9 +7,9 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 import filetype
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from models.accounts.user import Role, User
 from models.base import utcnow
@@ -29,7 +29,7 @@ from models.cases.workflow import (
     statuses_matching,
     transitions_from,
 )
-from models.catalogue.service import Service
+from models.catalogue.service import Service, ServiceVersion
 from models.db import transactional
 from models.errors import (
     N_,
@@ -43,6 +43,7 @@ from models.errors import (
     ValidationFailed,
 )
 from models.pagination import SortKey
+from models.rating import Rating
 from models.storage import LocalStorage
 
 ALLOWED_CONTENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
@@ -122,7 +123,7 @@ NEWEST_FIRST = [SortKey(Case.submitted_at, descending=True, kind=dt.datetime), S
 
 def own_cases_query(applicant: User, *, status: str | None = None, updated_since: dt.datetime | None = None) -> Select:
     """The citizen's own cases, for ``NEWEST_FIRST`` keyset pages; ``status`` as ``statuses_matching`` reads it."""
-    stmt = select(Case).where(Case.applicant_id == applicant.id)
+    stmt = select(Case).where(Case.applicant_id == applicant.id).options(*CASE_ROW)
     if status:
         stmt = stmt.where(Case.status.in_(statuses_matching(status)))
     if updated_since:
@@ -130,8 +131,37 @@ def own_cases_query(applicant: User, *, status: str | None = None, updated_since
     return stmt
 
 
-def fetch_case(session: Session, case_no: str) -> Case:
-    case = session.scalar(select(Case).where(Case.case_no == case_no))
+# A case row shows the name of its own guide version (joined by default), not the service's current guide,
+# and reads no whole guide.
+CASE_ROW = (
+    joinedload(Case.service).options(lazyload(Service.current_version), lazyload(Service.department)),
+    joinedload(Case.service_version).defer(ServiceVersion.guide),
+)
+# Everything a case's page shows, loaded with the case in two statements (the case with its service, files
+# and rating; then its timeline with each step's actor) instead of one lazy load per relation. Staff also
+# see the people; every join costs even when empty, so the citizen's page leaves them out.
+CASE_PAGE = (
+    joinedload(Case.service).lazyload(Service.current_version),
+    joinedload(Case.attachments),
+    joinedload(Case.rating).joinedload(Rating.rectification),
+    selectinload(Case.events).joinedload(CaseEvent.actor),
+)
+STAFF_CASE_PAGE = (
+    *CASE_PAGE,
+    joinedload(Case.applicant).lazyload(User.department),
+    joinedload(Case.assigned_to).lazyload(User.department),
+    joinedload(Case.recommended_by).lazyload(User.department),
+)
+
+
+# Built once, with a parameter: building a statement with its options costs more than running it.
+CASE_PAGE_QUERY = select(Case).where(Case.case_no == bindparam("case_no")).options(*CASE_PAGE)
+STAFF_CASE_PAGE_QUERY = select(Case).where(Case.case_no == bindparam("case_no")).options(*STAFF_CASE_PAGE)
+
+
+def fetch_case(session: Session, case_no: str, query: Select = CASE_PAGE_QUERY) -> Case:
+    """The case with what its page shows (``CASE_PAGE_QUERY`` or ``STAFF_CASE_PAGE_QUERY``); else 404."""
+    case = session.scalars(query, {"case_no": case_no}).unique().one_or_none()
     if case is None:
         raise NotFound(N_("There is no case with the number '{case_no}'."), case_no=case_no)
     return case
@@ -147,7 +177,7 @@ def fetch_own_case(session: Session, user: User, case_no: str) -> Case:
 
 def fetch_department_case(session: Session, user: User, case_no: str) -> Case:
     """A case of the staff member's department; another department's answers like a missing one (404)."""
-    case = fetch_case(session, case_no)
+    case = fetch_case(session, case_no, STAFF_CASE_PAGE_QUERY)
     if not can_see_case(user, case):
         raise NotFound(N_("There is no case with the number '{case_no}'."), case_no=case_no)
     return case
@@ -241,9 +271,9 @@ def _enter(case: Case, transition: Transition, actor: User, now: dt.datetime, ca
         case.statutory_due_date = calendar.add_working_days(case.statutory_due_date, paused)
         case.clock_stopped_at = None
     if transition.target is Status.PENDING_DECISION:
-        case.recommended_by_id = actor.id
+        case.recommended_by = actor
     if actor.role is Role.OFFICER and case.assigned_to_id is None:
-        case.assigned_to_id = actor.id
+        case.assigned_to = actor
     if STATES[transition.target].final:
         case.closed_at = now
 
@@ -338,7 +368,7 @@ def _assign(session: Session, case: Case, assignee: User, *, actor: User, action
             now: dt.datetime | None) -> CaseEvent:
     now = now or utcnow()
     previous = case.assigned_to_id
-    case.assigned_to_id = assignee.id
+    case.assigned_to = assignee
     case.updated_at = now
     event = record_event(
         session, case, action=action, actor=actor, from_status=case.status, to_status=case.status,

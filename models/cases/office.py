@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Date, Select, case, func, literal, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from models.accounts.user import Department, Role, User
-from models.cases.case import Case
+from models.cases.case import NO_DUE_DATE_SQL, Case
+from models.cases.casework import CASE_ROW
 from models.cases.deadlines import WorkingCalendar
 from models.cases.workflow import DECIDED_STATUSES, OPEN_STATUSES, RUNNING_STATUSES, STAFF, statuses_matching
 from models.catalogue.service import Service
@@ -24,7 +25,7 @@ from models.rating import Rating
 NO_DUE_DATE = dt.date(9999, 12, 31)
 MAX_PERIOD_DAYS = 366  # of the stats period
 INBOX_ORDER = [
-    SortKey(func.coalesce(Case.due_date, literal(NO_DUE_DATE, Date)), kind=dt.date),
+    SortKey(func.coalesce(Case.due_date, NO_DUE_DATE_SQL), kind=dt.date),  # ix_cases_open_inbox's order
     SortKey(Case.submitted_at, kind=dt.datetime),
     SortKey(Case.id),
 ]
@@ -58,7 +59,8 @@ def inbox_query(
     stmt = (
         select(Case)
         .where(Case.department_id == user.department_id)
-        .options(selectinload(Case.applicant), selectinload(Case.assigned_to))  # shown on every row
+        .options(*CASE_ROW, joinedload(Case.applicant).lazyload(User.department),  # shown on every row
+                 joinedload(Case.assigned_to).lazyload(User.department))
     )
     stmt = stmt.where(Case.status.in_(statuses_matching(status)))
     if assigned == "me":
@@ -198,21 +200,24 @@ def office_stats(
         item.open, item.overdue = open_count, int(overdue_count or 0)
 
     start, end = _period_bounds(calendar, date_from, date_to)
-    for decided in session.scalars(
-        select(Case).where(
+    spans: dict[tuple[dt.date, dt.date], int] = {}  # working days between two dates, counted once per pair
+    # Plain rows, not Case objects: a month of a big department is thousands of cases, all read from
+    # ix_cases_decided_by_department (PostgreSQL: an index-only scan).
+    for department_id, service_id, accepted_at, closed_at, paused, due_date in session.execute(
+        select(Case.department_id, Case.service_id, Case.accepted_at, Case.closed_at, Case.paused_working_days,
+               Case.due_date).where(
             Case.department_id.in_(department_ids), Case.status.in_(_values(DECIDED_STATUSES)),
             Case.closed_at >= start, Case.closed_at < end,
         )
     ):
-        item = tally(decided.department_id, decided.service_id)
+        item = tally(department_id, service_id)
         item.closed += 1
-        if decided.accepted_at is not None:
-            closed_on = calendar.local_date(decided.closed_at)
-            accepted_on = calendar.local_date(decided.accepted_at)
-            item.working_days.append(
-                calendar.working_days_between(accepted_on, closed_on) - decided.paused_working_days
-            )
-            item.on_time += closed_on <= decided.due_date
+        if accepted_at is not None:
+            span = calendar.local_date(accepted_at), calendar.local_date(closed_at)
+            if span not in spans:
+                spans[span] = calendar.working_days_between(*span)
+            item.working_days.append(spans[span] - paused)
+            item.on_time += span[1] <= due_date
 
     for department_id, service_id, count, points, dissatisfied in session.execute(
         select(

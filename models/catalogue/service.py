@@ -10,8 +10,8 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Select, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, Select, String, UniqueConstraint, bindparam, select
+from sqlalchemy.orm import Mapped, Session, column_property, joinedload, mapped_column, relationship, undefer
 
 from models.accounts.user import Department
 from models.base import Base, JSONType, UTCDateTime, utcnow
@@ -85,6 +85,9 @@ class ServiceVersion(Base):
     number: Mapped[int] = mapped_column(Integer)
     guide: Mapped[dict] = mapped_column(JSONType)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Read from the guide by the database, so that lists of cases need not read (and decode) whole guides.
+    name: Mapped[dict] = column_property(guide["name"])
+    two_stage: Mapped[bool | None] = column_property(guide["two_stage"].as_boolean())
 
     service: Mapped[Service] = relationship(foreign_keys=[service_id])
 
@@ -96,11 +99,31 @@ def fetch_department(session: Session, code: str) -> Department:
     return department
 
 
-def fetch_service(session: Session, code: str, *, active_only: bool = True) -> Service:
-    stmt = select(Service).where(Service.code == code)
-    if active_only:
-        stmt = stmt.where(Service.active.is_(True))
-    service = session.scalar(stmt)
+# For answers built once per guide version (the API's catalogue): a guide is read only to build one, and of
+# the department only what an entry shows.
+GUIDE_DEFERRED = (joinedload(Service.current_version).defer(ServiceVersion.guide),
+                  joinedload(Service.department).load_only(Department.code, Department.name))
+
+
+def load_guides(session: Session, services: list[Service]) -> None:
+    """Read the current guides of services loaded with ``GUIDE_DEFERRED``, all in one statement."""
+    ids = [s.current_version_id for s in services if s.current_version_id is not None]
+    if ids:
+        session.scalars(select(ServiceVersion).where(ServiceVersion.id.in_(ids)).options(undefer(ServiceVersion.guide))).all()
+
+
+# An active service with its guide left unread: built once (building a statement costs more than running it).
+ACTIVE_SERVICE_ENTRY = (select(Service).where(Service.code == bindparam("code"), Service.active.is_(True))
+                        .options(*GUIDE_DEFERRED))
+
+
+def fetch_service(session: Session, code: str, *, active_only: bool = True, query: Select | None = None) -> Service:
+    """The service with this code (``query``: a prebuilt one such as ``ACTIVE_SERVICE_ENTRY``); else 404."""
+    if query is None:
+        query = select(Service).where(Service.code == bindparam("code"))
+        if active_only:
+            query = query.where(Service.active.is_(True))
+    service = session.scalar(query, {"code": code})
     if service is None:
         raise NotFound(N_("There is no service with the code '{code}'."), code=code)
     return service

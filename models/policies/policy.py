@@ -13,8 +13,19 @@ import hashlib
 import uuid
 from pathlib import Path
 
-from sqlalchemy import Date, ForeignKey, Integer, Select, String, Text, UniqueConstraint, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from models.base import Base, JSONType, UTCDateTime, utcnow
 from models.db import transactional
@@ -129,11 +140,25 @@ PUBLIC_STATUSES = (PolicyStatus.PUBLISHED.value, PolicyStatus.REPEALED.value)  #
 NEWEST_FIRST = [SortKey(Policy.updated_at, descending=True, kind=dt.datetime), SortKey(Policy.id, descending=True)]
 
 
-def fetch_visible_policy(session: Session, policy_id: int, *, admin: bool) -> Policy:
-    """A policy as its reader may see it: a draft is missing (404) for everyone but admins."""
-    policy = fetch_policy(session, policy_id)
-    if policy.status not in PUBLIC_STATUSES and not admin:
+_REVISION = select(Policy.status, Policy.updated_at, Policy.content_digest).where(Policy.id == bindparam("policy_id"))
+
+
+def visible_policy_revision(session: Session, policy_id: int, *, admin: bool) -> tuple:
+    """What identifies the policy's current text and state (status, last change, content digest), read
+    without the text. A draft is missing (404) for everyone but admins."""
+    row = session.execute(_REVISION, {"policy_id": policy_id}).first()
+    if row is None:
+        raise NotFound(N_("There is no policy with the id {id}."), id=policy_id)
+    if row.status not in PUBLIC_STATUSES and not admin:
         raise NotFound()
+    return tuple(row)
+
+
+def fetch_policy_page(session: Session, policy_id: int) -> Policy:
+    """The whole policy with its passages (two statements)."""
+    policy = session.get(Policy, policy_id, options=[selectinload(Policy.passages)])
+    if policy is None:
+        raise NotFound(N_("There is no policy with the id {id}."), id=policy_id)
     return policy
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
+from models.accounts.user import AuthSession
+from models.base import utcnow
 from tests.helpers import assert_problem
 
 VALID_ID = "11010519491231002X"
@@ -211,3 +214,15 @@ def test_login_is_rate_limited_with_retry_after(app, client, accounts):
         assert other.status_code == 401
     finally:
         app.config["AUTH_RATE_LIMIT"] = "1000 per minute"
+
+
+def test_a_sign_in_revoked_elsewhere_is_refused_by_the_next_request(client, accounts, session):
+    """No cache between the token and its session: a revocation written by another process (here: straight
+    to the database) counts from the next request on, however recently the token was accepted."""
+    user = accounts.create()
+    tokens = _tokens(client, user)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    session.execute(update(AuthSession).where(AuthSession.user_id == user.id).values(revoked_at=utcnow()))
+    session.commit()
+    assert_problem(client.get("/api/v1/me", headers=headers), 401, "invalid-token")

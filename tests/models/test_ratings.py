@@ -42,7 +42,7 @@ def test_a_decided_case_can_be_rated_once(session, calendar, people, action):
     rating = rate_case(session, case, people["applicant"], level=5, indicators={"efficiency": 5, "convenience": 4},
                        comment="  办理很快  ", calendar=calendar)
     assert (rating.level, rating.indicators, rating.comment) == (5, {"efficiency": 5, "convenience": 4}, "办理很快")
-    assert rating.rectification is None and rating_of(session, case) is rating
+    assert rating.rectification is None and rating_of(case) is rating
     with pytest.raises(Conflict):
         rate_case(session, case, people["applicant"], level=1, calendar=calendar)
 
@@ -82,7 +82,7 @@ def test_scores_and_comment_are_checked(session, calendar, people, level, indica
         rate_case(session, case, people["applicant"], level=level, indicators=indicators, comment=comment,
                   calendar=calendar)
     assert set(refused.value.errors) == fields
-    assert rating_of(session, case) is None
+    assert rating_of(case) is None
 
 
 @pytest.mark.parametrize(("level", "opens"), [(1, True), (2, True), (3, False), (4, False), (5, False)])

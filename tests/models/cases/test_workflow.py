@@ -4,6 +4,7 @@ separation of duties holds, assignment is recorded, and a lost concurrent update
 from __future__ import annotations
 
 import itertools
+import re
 from collections import deque
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from models.accounts.user import Role, User
-from models.cases.case import Case, CaseEvent
+from models.cases.case import DECIDED_CASES, OPEN_CASES, Case, CaseEvent
 from models.cases.casework import (
     allowed_actions,
     assign_case,
@@ -19,7 +20,15 @@ from models.cases.casework import (
     perform_action,
     resubmit_case,
 )
-from models.cases.workflow import STATES, TRANSITIONS, Stages, Status, find_transition
+from models.cases.workflow import (
+    DECIDED_STATUSES,
+    OPEN_STATUSES,
+    STATES,
+    TRANSITIONS,
+    Stages,
+    Status,
+    find_transition,
+)
 from models.errors import Conflict, Forbidden, InvalidTransition, PreconditionFailed, ValidationFailed
 from tests.factories import SINGLE_STAGE, TWO_STAGE, at, new_case, person
 
@@ -300,3 +309,10 @@ def test_a_lost_concurrent_update_undoes_the_whole_unit_of_work(app, session, ca
     session.expire_all()
     assert case.status == "accepted"
     assert [e.action for e in case.events] == ["submit", "accept"]
+
+
+@pytest.mark.parametrize(("predicate", "statuses"), [(OPEN_CASES, OPEN_STATUSES), (DECIDED_CASES, DECIDED_STATUSES)])
+def test_partial_indexes_cover_exactly_the_workflows_status_groups(predicate, statuses):
+    """ix_cases_open_inbox and ix_cases_decided_by_department name their statuses in SQL; a status added to
+    the workflow table must reach them (and a migration), or the inbox and the stats lose their index."""
+    assert set(re.findall(r"'([a-z_]+)'", predicate.text)) == {s.value for s in statuses}

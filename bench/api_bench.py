@@ -21,16 +21,16 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+
+from bench.servers import free_port, wait_up
 
 ROOT = Path(__file__).resolve().parent.parent
 CITIZEN = ("13800000001", "Citizen#2026")
@@ -60,22 +60,6 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_up(url: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=1).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def wrk(url: str, headers: dict[str, str], duration: float, server_pid: int, threads: int = 2,

@@ -21,7 +21,6 @@ import argparse
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import time
 from pathlib import Path
 
 import requests
+
+from bench.servers import free_port, wait_up
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
@@ -44,22 +45,6 @@ MESSAGES = [
 THINK_SECONDS = (2.0, 4.0)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait(url: str, seconds: float = 600) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=1).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def rss_mb(pid: int) -> float:
@@ -171,10 +156,10 @@ def main() -> None:
                               stderr=subprocess.STDOUT) for port in rasa_ports]
     processes.extend(rasas)
     try:
-        wait(f"http://127.0.0.1:{api_port}/healthz")
-        wait(f"http://127.0.0.1:{action_port}/health")
+        wait_up(f"http://127.0.0.1:{api_port}/healthz", seconds=600, interval=1)
+        wait_up(f"http://127.0.0.1:{action_port}/health", seconds=600, interval=1)
         for port in rasa_ports:
-            wait(f"http://127.0.0.1:{port}/")
+            wait_up(f"http://127.0.0.1:{port}/", seconds=600, interval=1)
         rasa_start_seconds = time.monotonic() - rasa_started
         tokens = []
         for phone in ("13800000001", "13800000002"):

@@ -135,7 +135,7 @@ def main() -> None:
 
     instance = Path(tempfile.mkdtemp(prefix="yiwang-api-bench-"))
     env = {**os.environ, "INSTANCE_PATH": str(instance), "DISPATCHER": "embedded", "NOTIFY_BACKEND": "log",
-           "LOG_LEVEL": "WARNING", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "LOG_LEVEL": "WARNING", "APP_ENV": "development", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
            "AUTH_RATE_LIMIT": "1000 per minute"}
     env.pop("DATABASE_URL", None)
     flask = [str(ROOT / ".venv/bin/flask"), "--app", "api"]

@@ -169,7 +169,7 @@ def explain(database_url: str) -> dict[str, list[str]]:
     """EXPLAIN (ANALYZE, BUFFERS) of every statement the inbox and the stats send, captured in-process."""
     from api import create_app
 
-    app = create_app({"DATABASE_URL": database_url, "DISPATCHER": "off", "LOG_LEVEL": "WARNING"})
+    app = create_app({"APP_ENV": "development", "DATABASE_URL": database_url, "DISPATCHER": "off", "LOG_LEVEL": "WARNING"})
     engine = app.extensions["yiwang.engine"]
     client = app.test_client()
     captured: list[tuple[str, object]] = []
@@ -219,7 +219,7 @@ def main() -> None:
     database_url = f"{args.pg}/{name}"
     instance = Path(tempfile.mkdtemp(prefix="yiwang-scale-bench-"))
     env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "DISPATCHER": "off",
-           "LOG_LEVEL": "WARNING", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "LOG_LEVEL": "WARNING", "APP_ENV": "development", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
            "AUTH_RATE_LIMIT": "1000 per minute"}
     server = None
     try:

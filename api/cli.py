@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import Migrate
 
-from models.assistant.conversations import purge_stored_conversations
+from models.assistant.conversations import purge_old_conversations
 from models.base import Base, utcnow
 from models.demo import DEMO_ACCOUNTS, seed_demo
 from models.policies.policy import import_policy_file
@@ -98,5 +98,5 @@ def purge_conversations_command(days: int | None) -> None:
     """Delete conversations whose last message is older than the retention period (run daily)."""
     settings = current_app.extensions["yiwang.settings"]
     kept = days or settings.CONVERSATION_RETENTION_DAYS
-    deleted = purge_stored_conversations(settings.TRACKER_STORE_URL, days=kept, now=utcnow())
+    deleted = purge_old_conversations(settings, days=kept)
     click.echo(f"{deleted} conversations older than {kept} days deleted")

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import requests
 
-from bench.servers import free_port, wait_up
+from bench.servers import free_port, stop_all, wait_up
 
 ROOT = Path(__file__).resolve().parent.parent
 CITIZEN = ("13800000001", "Citizen#2026")
@@ -164,13 +164,7 @@ def main() -> None:
                       f"errors {measurement.errors}, load {measurement.load:.2f}",
                       file=sys.stderr, flush=True)
     finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop_all(servers)
 
     report(results, args)
     shutil.rmtree(instance, ignore_errors=True)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import requests
 
-from bench.servers import free_port, wait_up
+from bench.servers import free_port, stop_all, wait_up
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
@@ -175,13 +175,7 @@ def main() -> None:
                    run_level(api, tokens, 10, args.rounds, paced=True)]
         memory = sum(rss_mb(rasa.pid) for rasa in rasas)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}; Python {sys.version.split()[0]}; model {Path(model).name}")

@@ -31,7 +31,8 @@ import psycopg
 import requests
 from sqlalchemy import event
 
-from bench.api_bench import CITIZEN, OFFICER, free_port, wait_up
+from bench.api_bench import CITIZEN, OFFICER
+from bench.servers import free_port, stop_all, wait_up
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -244,8 +245,7 @@ def main() -> None:
         plans = explain(database_url)
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_all([server])
         if not args.keep:
             with psycopg.connect(admin_dsn(args.pg), autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
+from collections.abc import Iterable
 
 import requests
 
@@ -25,3 +27,15 @@ def wait_up(url: str, seconds: float = 120, interval: float = 0.3) -> None:
             pass
         time.sleep(interval)
     raise RuntimeError(f"{url} did not come up")
+
+
+def stop_all(processes: Iterable[subprocess.Popen]) -> None:
+    """Terminate the processes together, then kill any that has not exited within 30 s."""
+    processes = list(processes)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -59,6 +59,8 @@ class Settings:
     # Rasa's conversations (models/assistant/conversations.py): their own SQLite file locally; in production
     # the project's PostgreSQL database, schema "rasa" (…?options=-csearch_path%3Drasa)
     TRACKER_STORE_URL: str = ""  # sqlite:///$INSTANCE_PATH/conversations.db
+    # Long enough to look into a complaint about a conversation, short enough that chats are not a second
+    # archive of personal data (issue #10).
     CONVERSATION_RETENTION_DAYS: int = 90
     # Push notifications (docs/notifications.md)
     NOTIFY_BACKEND: str = "log"

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from models.assistant.conversations import purge_stored_conversations
+from models.assistant.conversations import purge_old_conversations
 from models.base import utcnow
 from models.cases.deadlines import WorkingCalendar
 from models.settings import Settings
@@ -103,12 +103,6 @@ class EmbeddedDispatcher:
                         log.info("daily task %s: %s", getattr(task, "__name__", task), task())
                     except Exception:  # one failing task must not stop the others or the dispatcher
                         log.exception("daily task failed")
-
-
-def purge_old_conversations(settings: Settings) -> int:
-    """The assistant's conversations past retention (``flask --app api assistant purge-conversations``)."""
-    return purge_stored_conversations(settings.TRACKER_STORE_URL, days=settings.CONVERSATION_RETENTION_DAYS,
-                                      now=utcnow())
 
 
 def init_app(app: Any) -> None:

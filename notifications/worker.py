@@ -21,7 +21,7 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 
-from models.assistant.conversations import purge_stored_conversations
+from models.assistant.conversations import purge_old_conversations
 from models.base import utcnow
 from models.cases.deadlines import WorkingCalendar
 from models.db import make_engine, make_session_factory, writer
@@ -104,8 +104,7 @@ def scan_deadlines_task() -> dict[str, int]:
 
 @celery_app.task(name="assistant.purge_conversations")
 def purge_conversations_task() -> int:
-    return purge_stored_conversations(settings.TRACKER_STORE_URL, days=settings.CONVERSATION_RETENTION_DAYS,
-                                      now=utcnow())
+    return purge_old_conversations(settings)
 
 
 def wake_workers() -> None:

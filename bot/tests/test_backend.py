@@ -22,6 +22,18 @@ def test_no_authorization_header_without_a_token(api):
     assert "Authorization" not in api.calls[0].request.headers
 
 
+def test_the_action_servers_key_is_sent_when_configured(api, monkeypatch):
+    api.get(f"{API}/services", json={"items": [], "next_cursor": None})
+    api.get(f"{API}/services", json={"items": [], "next_cursor": None})
+
+    YiwangApi("zh").search_services("护照")
+    monkeypatch.setenv("YIWANG_ASSISTANT_KEY", "the-action-servers-key")
+    YiwangApi("zh").search_services("护照")
+
+    assert "X-Assistant-Key" not in api.calls[0].request.headers
+    assert api.calls[1].request.headers["X-Assistant-Key"] == "the-action-servers-key"
+
+
 def test_personal_calls_need_a_token_before_any_request(api):
     with pytest.raises(NotSignedIn):
         YiwangApi("zh").open_cases()

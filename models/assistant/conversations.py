@@ -13,11 +13,9 @@ import datetime as dt
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, func, inspect, select
 from sqlalchemy.engine import Engine
 
+from models.base import utcnow
 from models.db import make_engine
-
-# Decided with the issue (#10): long enough to look into a complaint about a conversation, short enough
-# that chats are not a second archive of personal data.
-RETENTION_DAYS = 90
+from models.settings import Settings
 
 _metadata = MetaData()
 # Rasa 3.6's SQLTrackerStore.SQLEvent, the columns the deletion needs (Rasa creates and owns the table).
@@ -47,14 +45,17 @@ def purge_conversations(engine: Engine, *, older_than: dt.datetime) -> int:
     return len(senders)
 
 
-def retention_cutoff(now: dt.datetime, days: int = RETENTION_DAYS) -> dt.datetime:
-    return now - dt.timedelta(days=days)
-
-
-def purge_stored_conversations(url: str, *, days: int = RETENTION_DAYS, now: dt.datetime) -> int:
-    """``purge_conversations`` on the tracker store at ``url`` (``TRACKER_STORE_URL``)."""
+def purge_stored_conversations(url: str, *, days: int, now: dt.datetime) -> int:
+    """``purge_conversations`` on the tracker store at ``url``: those quiet for more than ``days`` days."""
     engine = make_engine(url)
     try:
-        return purge_conversations(engine, older_than=retention_cutoff(now, days))
+        return purge_conversations(engine, older_than=now - dt.timedelta(days=days))
     finally:
         engine.dispose()
+
+
+def purge_old_conversations(settings: Settings, *, days: int | None = None) -> int:
+    """The conversations past retention (``CONVERSATION_RETENTION_DAYS`` unless ``days``) in the tracker store
+    (``TRACKER_STORE_URL``): run daily by the embedded scheduler, Celery beat, or the CLI."""
+    return purge_stored_conversations(settings.TRACKER_STORE_URL, days=days or settings.CONVERSATION_RETENTION_DAYS,
+                                      now=utcnow())

@@ -7,7 +7,6 @@ import pytest
 
 from models.demo import DATA
 from models.policies.policy import import_policy_file
-from tests.api.fake_rasa import FakeRasa
 from tests.helpers import assert_problem
 
 
@@ -17,15 +16,6 @@ def seeded(session):
     session.commit()
     return session
 
-
-@pytest.fixture
-def rasa(app):
-    fake = FakeRasa()
-    saved = {k: app.config[k] for k in ("RASA_URL", "RASA_TIMEOUT_SECONDS")}
-    app.config.update(RASA_URL=fake.url, RASA_TIMEOUT_SECONDS=2.0)
-    yield fake
-    app.config.update(saved)
-    fake.close()
 
 
 @pytest.fixture

@@ -12,16 +12,6 @@ from tests.api.fake_rasa import FakeRasa
 from tests.helpers import assert_problem
 
 
-@pytest.fixture
-def rasa(app):
-    fake = FakeRasa()
-    saved = {k: app.config[k] for k in ("RASA_URL", "ACTION_SERVER_URL", "RASA_TIMEOUT_SECONDS")}
-    app.config.update(RASA_URL=fake.url, ACTION_SERVER_URL=fake.url, RASA_TIMEOUT_SECONDS=1.0)
-    yield fake
-    app.config.update(saved)
-    fake.close()
-
-
 def chat(client, message, headers=None, **extra):
     return client.post("/api/v1/chat", json={"message": message, **extra}, headers=headers or {})
 

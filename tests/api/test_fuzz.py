@@ -21,7 +21,6 @@ from sqlalchemy import select
 from models.cases.case import Attachment, Case
 from models.demo import seed_demo
 from models.policies.policy import Policy
-from tests.api.fake_rasa import FakeRasa
 
 EXAMPLES_PER_OPERATION = 8
 SEQUENCES, STEPS = 10, 6
@@ -35,16 +34,6 @@ def test_the_published_spec_validates_as_openapi(client):
     spec = client.get("/api/v1/swagger.json").get_json()
     assert [error.message for error in OpenAPIV2SpecValidator(spec).iter_errors()] == []
 
-
-@pytest.fixture
-def rasa(app):
-    """The assistant at the HTTP boundary: a Rasa that answers, so /chat is fuzzed past its 503 fallback."""
-    fake = FakeRasa()
-    saved = {key: app.config[key] for key in ("RASA_URL", "RASA_TIMEOUT_SECONDS")}
-    app.config.update(RASA_URL=fake.url, RASA_TIMEOUT_SECONDS=1.0)
-    yield fake
-    app.config.update(saved)
-    fake.close()
 
 
 @pytest.fixture
